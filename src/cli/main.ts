@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+/**
+ * The one executable, `ovsdb-ts`, and the composition root: each command group registers itself
+ * from its own file. Only src/cli touches process.argv, process.env and process.exit.
+ */
+import { Command } from 'commander';
+import { registerServerCommand } from './server.js';
+import { registerToolCommands } from './tool.js';
+import { registerClientCommands } from './client.js';
+import { registerCtlCommand } from './ctl.js';
+
+const program = new Command();
+program
+  .name('ovsdb-ts')
+  .description('An OVSDB server whose databases are replicated by Raft: every member is active.')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerServerCommand(program);
+registerToolCommands(program);
+registerClientCommands(program);
+registerCtlCommand(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`ovsdb-ts: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
