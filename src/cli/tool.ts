@@ -1,8 +1,93 @@
+/**
+ * `ovsdb-ts tool`: create, inspect and maintain databases offline, with the commands and exit
+ * codes of ovsdb-tool(1), plus `export-ovs` (and `create` from an Open vSwitch file) for
+ * moving data to and from the real ovsdb-server. Each command is a function
+ * `(args..., io) => Promise<ExitCode>` in a tool-*.ts file; this file only wires them to
+ * commander and sets the exit status.
+ */
 import type { Command } from 'commander';
+import { createDb, exportOvs } from './tool-create.js';
+import { compareVersions, dbIsModel, dbSchemaField, needsConversion, schemaFileField } from './tool-info.js';
+import type { ExitCode, ToolIo } from './tool-io.js';
+import { processIo, runTool } from './tool-io.js';
+import { showLog } from './tool-show-log.js';
+import { compactDb, convertDb, runTransaction } from './tool-txn.js';
 
-/** Registers `ovsdb-ts tool`. */
-export function registerToolCommands(program: Command): void {
-  program.command('tool').description('create, query and maintain database files (like ovsdb-tool)').action(() => {
-    throw new Error('tool: not implemented yet');
+/** Runs one command body with the process's streams and records its exit status. */
+function run(io: ToolIo, body: () => Promise<ExitCode>): Promise<void> {
+  return runTool(io, body).then((code) => {
+    process.exitCode = code;
   });
+}
+
+/** `-m` given N times counts N (commander's "increase verbosity" idiom). */
+function increase(_value: string, previous: number): number {
+  return previous + 1;
+}
+
+/** Registers `ovsdb-ts tool` and its subcommands on `program`. */
+export function registerToolCommands(program: Command, io: ToolIo = processIo): void {
+  const tool = program
+    .command('tool')
+    .description('create, query and maintain databases offline (like ovsdb-tool)')
+    .showHelpAfterError(false)
+    .configureOutput({
+      // One clear line, as every ovsdb-ts error: "ovsdb-ts: missing required argument 'DB'".
+      outputError: (text, write) => write(`ovsdb-ts: ${text.replace(/^error: /, '')}`),
+    });
+
+  tool.command('create').argument('<DB>', 'new database directory').argument('<CONTENTS>', 'a .ovsschema file, an Open vSwitch standalone database file, or a database of ours')
+    .description('create DB from a schema, or import an Open vSwitch database file (schema and rows)')
+    .action((db: string, contents: string) => run(io, () => createDb(db, contents, io)));
+
+  for (const field of ['name', 'version', 'cksum'] as const) {
+    tool.command(`db-${field}`).argument('<DB>', 'database directory or Open vSwitch database file')
+      .description(`report the ${field === 'cksum' ? 'checksum' : field} of the schema used by DB`)
+      .action((db: string) => run(io, () => dbSchemaField(field, db, io)));
+  }
+  for (const field of ['name', 'version', 'cksum'] as const) {
+    tool.command(`schema-${field}`).argument('<SCHEMA>', '.ovsschema file')
+      .description(`report SCHEMA's ${field === 'cksum' ? 'checksum' : field}`)
+      .action((schema: string) => run(io, () => schemaFileField(field, schema, io)));
+  }
+
+  tool.command('compare-versions').argument('<A>', 'version x.y.z').argument('<OP>', 'one of < <= == >= > !=').argument('<B>', 'version x.y.z')
+    .description('compare schema version numbers: exit 0 if "A OP B" holds, 2 if not')
+    .action((a: string, op: string, b: string) => run(io, () => compareVersions(a, op, b, io)));
+
+  tool.command('query').argument('<DB>', 'database').argument('<TRANSACTION>', 'JSON array ["DB-NAME", operation...]')
+    .description('execute TRANSACTION on DB without saving any change, print the results')
+    .action((db: string, txn: string) => run(io, () => runTransaction(db, txn, false, io)));
+
+  tool.command('transact').argument('<DB>', 'database directory').argument('<TRANSACTION>', 'JSON array ["DB-NAME", operation...]')
+    .description('execute TRANSACTION on DB and save its changes, print the results')
+    .action((db: string, txn: string) => run(io, () => runTransaction(db, txn, true, io)));
+
+  tool.command('show-log').argument('<DB>', 'database').option('-m, --more', 'more detail: changed rows (-m), changed columns (-mm)', increase, 0)
+    .description("print DB's records since the last compaction")
+    .action((db: string, opts: { more: number }) => run(io, () => showLog(db, opts.more, io)));
+
+  tool.command('compact').argument('<DB>', 'database').argument('[DST]', 'write the compacted database here instead of in place')
+    .description('compact DB in place (or into a new DST)')
+    .action((db: string, dst: string | undefined) => run(io, () => compactDb(db, dst, io)));
+
+  tool.command('convert').argument('<DB>', 'database').argument('<SCHEMA>', '.ovsschema file').argument('[DST]', 'write the result here instead of in place')
+    .description('convert DB to SCHEMA in place (or into a new DST)')
+    .action((db: string, schema: string, dst: string | undefined) => run(io, () => convertDb(db, schema, dst, io)));
+
+  tool.command('needs-conversion').argument('<DB>', 'database').argument('<SCHEMA>', '.ovsschema file')
+    .description('print "yes" if DB\'s schema differs from SCHEMA, else "no"')
+    .action((db: string, schema: string) => run(io, () => needsConversion(db, schema, io)));
+
+  tool.command('db-is-standalone').argument('<DB>', 'database')
+    .description('exit 0 if DB is standalone, 2 if clustered, 1 on error')
+    .action((db: string) => run(io, () => dbIsModel('standalone', db, io)));
+
+  tool.command('db-is-clustered').argument('<DB>', 'database')
+    .description('exit 0 if DB is clustered, 2 if standalone, 1 on error')
+    .action((db: string) => run(io, () => dbIsModel('clustered', db, io)));
+
+  tool.command('export-ovs').argument('<DB>', 'database').argument('<FILE>', 'new Open vSwitch database file')
+    .description('write DB as an Open vSwitch standalone database file that ovsdb-server can open')
+    .action((db: string, file: string) => run(io, () => exportOvs(db, file, io)));
 }

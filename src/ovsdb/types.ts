@@ -112,6 +112,8 @@ export interface TxnContext {
   newUuid(): Uuid;
   /** True if the session that sent the transaction holds lock `name` (for `assert`). */
   hasLock(name: string): boolean;
+  /** Optional extension: reject writes with "not allowed" (a read-only server or replica). */
+  readonly readOnly?: boolean;
 }
 
 export type TxnOutcome =

@@ -1,0 +1,103 @@
+/**
+ * `ovsdb-ts tool create DB CONTENTS` and `ovsdb-ts tool export-ovs DB FILE`: making a new
+ * database, and the Open vSwitch file format in both directions.
+ *
+ * CONTENTS may be
+ *  - a `.ovsschema` file: an empty database with that schema (ovsdb-tool create);
+ *  - an Open vSwitch standalone database file: its schema and its current rows, every row
+ *    keeping its uuid (migration from ovsdb-server);
+ *  - a database of ours: a copy of its schema and current rows.
+ * An Open vSwitch *clustered* file is refused with the command that converts it.
+ *
+ * export-ovs writes the schema record plus one record holding every row, as
+ * `ovsdb-tool compact` does, so the real ovsdb-server opens it with identical contents.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import type { Json, JsonObject } from '../base/json.js';
+import type { DatabaseSchema } from '../ovsdb/types.js';
+import { encodeOvsStandaloneFile } from '../storage/ovs-file-format.js';
+import type { OvsRows } from '../storage/ovs-file-state.js';
+import { countRows, rowsToRecord } from '../storage/ovs-file-state.js';
+import { StandaloneStore } from '../storage/standalone-db-store.js';
+import { classifyPath, currentRows, loadDb, readSchemaFile } from './tool-db.js';
+import type { ExitCode, ToolIo } from './tool-io.js';
+import { ToolError } from './tool-io.js';
+
+/** Injected so tests can pin them. */
+export interface CreateDeps {
+  readonly nowMs: () => number;
+  readonly newUuid: () => string;
+}
+
+export const systemCreateDeps: CreateDeps = { nowMs: () => Date.now(), newUuid: () => randomUUID() };
+
+/**
+ * A CommitRecord (src/ovsdb/types.ts) inserting every row, each with a fresh `_version`, plus
+ * `_date` and `_comment` for show-log.
+ */
+export function insertAllRecord(rows: ReturnType<typeof rowsToRecord>, comment: string, deps: CreateDeps): JsonObject {
+  const out: { [k: string]: Json } = { _date: deps.nowMs(), _comment: comment };
+  for (const [table, tableRows] of Object.entries(rows)) {
+    const t: { [uuid: string]: Json } = {};
+    for (const [uuid, row] of Object.entries(tableRows)) t[uuid] = { ...row, _version: ['uuid', deps.newUuid()] };
+    out[table] = t;
+  }
+  return out;
+}
+
+/** create DB CONTENTS. */
+export async function createDb(db: string, contents: string, io: ToolIo, deps: CreateDeps = systemCreateDeps): Promise<ExitCode> {
+  if ((await classifyPath(db)).kind !== 'missing') throw new ToolError(`${db}: create failed (File exists)`);
+  const source = await classifyPath(contents);
+  let schema: DatabaseSchema;
+  let rows: OvsRows | undefined;
+  let comment = '';
+  switch (source.kind) {
+    case 'missing':
+      throw new ToolError(`${contents}: open failed (No such file or directory)`);
+    case 'ovs-clustered':
+      throw new ToolError(`${contents}: is a clustered Open vSwitch database, which cannot be imported; convert it first with "ovsdb-tool cluster-to-standalone STANDALONE ${contents}"`);
+    case 'ovs-standalone':
+    case 'ovsdb-ts-dir': {
+      const loaded = await loadDb(contents);
+      if (loaded.warning) io.stderr(`ovsdb-ts: warning: ${loaded.warning}\n`);
+      schema = loaded.schema;
+      rows = currentRows(loaded);
+      comment = source.kind === 'ovs-standalone' ? `imported from Open vSwitch database ${contents}` : `copied from ${contents}`;
+      break;
+    }
+    case 'other-file':
+      schema = await readSchemaFile(contents);
+      break;
+  }
+  let store: StandaloneStore;
+  try {
+    store = await StandaloneStore.create(db, schema.json);
+  } catch (e) {
+    throw new ToolError(e instanceof Error ? e.message : String(e));
+  }
+  try {
+    if (rows && countRows(rows) > 0) {
+      await store.append(insertAllRecord(rowsToRecord(schema, rows), comment, deps), { durable: true });
+    }
+  } finally {
+    await store.close();
+  }
+  return 0;
+}
+
+/** export-ovs DB FILE: writes DB's schema and rows as an Open vSwitch standalone database file. */
+export async function exportOvs(db: string, file: string, _io: ToolIo, deps: CreateDeps = systemCreateDeps): Promise<ExitCode> {
+  const loaded = await loadDb(db);
+  const rows = rowsToRecord(loaded.schema, currentRows(loaded));
+  const bytes = encodeOvsStandaloneFile(loaded.schema.json, [{ _date: deps.nowMs(), _comment: `exported by ovsdb-ts from ${db}`, ...rows }]);
+  try {
+    // 'wx': never overwrite, as ovsdb-tool create refuses an existing file.
+    await writeFile(file, bytes, { flag: 'wx' });
+  } catch (e) {
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
+    throw new ToolError(`${file}: create failed (${code === 'EEXIST' ? 'File exists' : e instanceof Error ? e.message : String(e)})`);
+  }
+  return 0;
+}

@@ -1,0 +1,216 @@
+/**
+ * Splits a byte stream into back-to-back JSON values.
+ *
+ * Open vSwitch sends JSON-RPC messages with no delimiter between them (RFC 7047 §4: "JSON-RPC
+ * over a stream"), so the receiver must find where one top-level value ends. This framer scans
+ * the raw bytes once, tracking only what decides a boundary — inside-string, escape and nesting
+ * depth — and hands each complete slice to the native `JSON.parse`. Every structural character
+ * in JSON is ASCII and every byte of a multi-byte UTF-8 sequence is >= 0x80, so a chunk split
+ * inside a character never confuses the scan; decoding happens only on a complete value.
+ *
+ * Limits keep hostile peers bounded: a value larger than `maxMessageBytes` or nested deeper than
+ * `maxDepth` is an error as soon as the scan sees it (100k '[' stops at depth `maxDepth`, the
+ * buffer never grows past `maxMessageBytes`). Errors are values: after one, the framer is dead
+ * and the caller disconnects (as OVS's jsonrpc does on EPROTO).
+ *
+ * @example
+ * const framer = new JsonFramer({ maxMessageBytes: 1 << 20, maxDepth: 1000 });
+ * const out = framer.push(new TextEncoder().encode('{"id":1}{"id"'));
+ * // out.values = [{id: 1}], out.error = undefined; the rest waits for the next chunk.
+ */
+
+import type { Json } from '../base/json.js';
+
+/** Limits on one top-level value. */
+export interface FramerLimits {
+  /** Largest accepted value, in bytes of UTF-8 (whitespace between values not counted). */
+  readonly maxMessageBytes: number;
+  /** Deepest accepted nesting of arrays and objects; the top-level value is depth 1. */
+  readonly maxDepth: number;
+}
+
+/** 64 MiB: big enough for a large database's get_schema or monitor reply, small enough to bound memory. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** As OVS's JSON parser (lib/json.c refuses input nested more than 1000 deep). */
+export const DEFAULT_MAX_DEPTH = 1000;
+
+export const defaultFramerLimits: FramerLimits = {
+  maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  maxDepth: DEFAULT_MAX_DEPTH,
+};
+
+/** Why the stream was rejected. After any of these the framer accepts no more input. */
+export type FramerError =
+  | { readonly kind: 'too-large'; readonly limitBytes: number; readonly message: string }
+  | { readonly kind: 'too-deep'; readonly limitDepth: number; readonly message: string }
+  | { readonly kind: 'syntax'; readonly message: string };
+
+/** What one `push` produced: the values completed, in order, and possibly a terminal error. */
+export interface FramerOutput {
+  readonly values: Json[];
+  readonly error: FramerError | undefined;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+
+function isWhitespace(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+/**
+ * Streaming splitter of top-level JSON values (objects or arrays, as JSON-RPC messages are).
+ * Not reentrant; one per connection.
+ */
+export class JsonFramer {
+  private readonly limits: FramerLimits;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  /** Pieces of the value in progress that arrived in earlier chunks. */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  /** Scan state, carried across chunks. depth 0 means "between values". */
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private failed: FramerError | undefined;
+
+  constructor(limits: Partial<FramerLimits> = {}) {
+    this.limits = { ...defaultFramerLimits, ...limits };
+  }
+
+  /** Bytes held for an incomplete value (for memory accounting). */
+  get bufferedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /** True while part of a value has been received but not its end. */
+  get midValue(): boolean {
+    return this.depth > 0;
+  }
+
+  /** The terminal error, if one occurred. */
+  get error(): FramerError | undefined {
+    return this.failed;
+  }
+
+  /**
+   * Feeds the next chunk. Returns every value completed by it; on garbage returns the values
+   * completed before the garbage plus the error, and ignores all later input.
+   */
+  push(chunk: Uint8Array): FramerOutput {
+    const values: Json[] = [];
+    if (this.failed) return { values, error: this.failed };
+    const { maxDepth, maxMessageBytes } = this.limits;
+    const n = chunk.length;
+    let depth = this.depth;
+    let inString = this.inString;
+    let escaped = this.escaped;
+    // Start of the value in progress within this chunk (0 if it began in an earlier chunk).
+    let start = depth > 0 ? 0 : -1;
+    let i = 0;
+    while (i < n) {
+      if (depth === 0) {
+        // Between values: skip whitespace; anything but '{' or '[' is garbage.
+        const b = chunk[i] as number;
+        if (isWhitespace(b)) {
+          i++;
+          continue;
+        }
+        if (b !== LBRACE && b !== LBRACKET) {
+          return this.fail(values, { kind: 'syntax', message: `syntax error: unexpected byte 0x${b.toString(16).padStart(2, '0')} between JSON values` });
+        }
+        start = i;
+        depth = 1;
+        i++;
+        continue;
+      }
+      // Inside a value. Bound the work per value by the size limit before scanning further.
+      const limitEnd = Math.min(n, start + (maxMessageBytes - this.pendingBytes));
+      let closed = false;
+      while (i < limitEnd) {
+        const b = chunk[i] as number;
+        i++;
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (b === BACKSLASH) escaped = true;
+          else if (b === QUOTE) inString = false;
+        } else if (b === QUOTE) {
+          inString = true;
+        } else if (b === LBRACE || b === LBRACKET) {
+          if (++depth > maxDepth) {
+            return this.fail(values, { kind: 'too-deep', limitDepth: maxDepth, message: `input exceeds maximum nesting depth ${maxDepth}` });
+          }
+        } else if (b === RBRACE || b === RBRACKET) {
+          if (--depth === 0) {
+            closed = true;
+            break;
+          }
+        }
+      }
+      if (closed) {
+        const parsed = this.complete(chunk.subarray(start, i));
+        if (parsed.error) return this.fail(values, parsed.error);
+        values.push(parsed.value);
+        start = -1;
+        inString = false;
+        escaped = false;
+        continue;
+      }
+      // Not closed: either the chunk is used up, or the size limit stopped the scan early.
+      if (i < n) {
+        return this.fail(values, { kind: 'too-large', limitBytes: maxMessageBytes, message: `message exceeds maximum size of ${maxMessageBytes} bytes` });
+      }
+    }
+    if (depth > 0 && start >= 0) {
+      // Copy: the caller may reuse the chunk's memory (as net.Socket pools do).
+      const rest = chunk.slice(start);
+      this.pending.push(rest);
+      this.pendingBytes += rest.length;
+    }
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    return { values, error: undefined };
+  }
+
+  /** Decodes and parses one complete top-level value whose tail is `last`. */
+  private complete(last: Uint8Array): { value: Json; error: undefined } | { value: undefined; error: FramerError } {
+    let bytes = last;
+    if (this.pending.length > 0) {
+      bytes = new Uint8Array(this.pendingBytes + last.length);
+      let off = 0;
+      for (const p of this.pending) {
+        bytes.set(p, off);
+        off += p.length;
+      }
+      bytes.set(last, off);
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    let text: string;
+    try {
+      text = this.decoder.decode(bytes);
+    } catch {
+      return { value: undefined, error: { kind: 'syntax', message: 'syntax error: invalid UTF-8 in input' } };
+    }
+    try {
+      // JSON.parse yields only JSON values, so its result is a Json by construction.
+      const value: Json = JSON.parse(text);
+      return { value, error: undefined };
+    } catch (e) {
+      const detail = e instanceof Error ? e.message : String(e);
+      return { value: undefined, error: { kind: 'syntax', message: `syntax error: ${detail}` } };
+    }
+  }
+
+  private fail(values: Json[], error: FramerError): FramerOutput {
+    this.failed = error;
+    this.pending = [];
+    this.pendingBytes = 0;
+    return { values, error };
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Atoms (RFC 7047 §5.1 <atom>): parsing from JSON, constraint checks with ovsdb-server's exact
+ * wording, ordering (as ovsdb_atom_compare_3way) and text forms used in error messages.
+ */
+import type { Json } from '../base/json.js';
+import { isUuid } from '../base/uuid.js';
+import type { Uuid } from '../base/uuid.js';
+import { OvsdbError, formatG, ovsJsonText, syntaxError } from './errors.js';
+import { isId } from './parser.js';
+import type { Atom, AtomicType, BaseType } from './types.js';
+
+/** Resolves ["named-uuid", name] (RFC 7047 §5.1) to the uuid the transaction chose for it. */
+export interface SymbolTable {
+  resolve(name: string): Uuid;
+}
+
+/** The all-zero uuid, the default uuid atom. */
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000' as Uuid;
+
+/** Default atom of a type: 0, 0.0, false, "", the all-zero uuid. */
+export function defaultAtom(type: AtomicType): Atom {
+  switch (type) {
+    case 'integer': case 'real': return 0;
+    case 'boolean': return false;
+    case 'string': return '';
+    case 'uuid': return ZERO_UUID;
+  }
+}
+
+function unwrap(json: unknown, name: string): string | undefined {
+  if (Array.isArray(json) && json.length === 2 && json[0] === name && typeof json[1] === 'string') {
+    return json[1] as string;
+  }
+  return undefined;
+}
+
+/** Parses `json` as an atom of `base` without checking constraints. Throws OvsdbError. */
+export function atomFromJsonUnchecked(base: BaseType, json: unknown, symtab?: SymbolTable): Atom {
+  switch (base.type) {
+    case 'integer':
+      if (typeof json === 'number' && Number.isInteger(json)) return json;
+      break;
+    case 'real':
+      if (typeof json === 'number') return json;
+      break;
+    case 'boolean':
+      if (typeof json === 'boolean') return json;
+      break;
+    case 'string':
+      if (typeof json === 'string') return json;
+      break;
+    case 'uuid': {
+      const s = unwrap(json, 'uuid');
+      if (s !== undefined) {
+        if (!isUuid(s)) throw syntaxError(json, `"${s}" is not a valid UUID`);
+        return s.toLowerCase();
+      }
+      if (symtab) {
+        const name = unwrap(json, 'named-uuid');
+        if (name !== undefined) {
+          if (!isId(name)) throw syntaxError(json, 'named-uuid string is not a valid <id>');
+          return symtab.resolve(name);
+        }
+      }
+      throw syntaxError(json, 'expected ["uuid", <string>]');
+    }
+  }
+  throw syntaxError(json, `expected ${base.type}`);
+}
+
+/** Parses and checks constraints (ovsdb_atom_from_json). Throws OvsdbError. */
+export function atomFromJson(base: BaseType, json: unknown, symtab?: SymbolTable): Atom {
+  const atom = atomFromJsonUnchecked(base, json, symtab);
+  const error = checkAtomConstraints(atom, base);
+  if (error) throw error;
+  return atom;
+}
+
+/** The JSON form of an atom: uuids as ["uuid", "..."]. */
+export function atomToJson(type: AtomicType, atom: Atom): Json {
+  return type === 'uuid' ? ['uuid', atom as string] : atom;
+}
+
+/** Three-way comparison as OVS: numbers numerically, false < true, strings by UTF-8 bytes. */
+export function compareAtoms(a: Atom, b: Atom): number {
+  if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b);
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
+function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  // UTF-16 order equals UTF-8 byte order except when surrogates meet U+E000..U+FFFF.
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      const xs = x >= 0xd800 && x <= 0xdfff;
+      const ys = y >= 0xd800 && y <= 0xdfff;
+      if (xs !== ys && (x >= 0xe000 || y >= 0xe000)) return xs ? 1 : -1;
+      return x < y ? -1 : 1;
+    }
+  }
+  return a.length < b.length ? -1 : 1;
+}
+
+function needsQuotes(s: string): boolean {
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(s)) return true;
+  return s === 'true' || s === 'false' || isUuid(s);
+}
+
+/** ovsdb_atom_to_string(): the text form used in error details. */
+export function atomToString(type: AtomicType, atom: Atom): string {
+  switch (type) {
+    case 'real': return formatG(atom as number, 15);
+    case 'string': return needsQuotes(atom as string) ? ovsJsonText(atom as string) : (atom as string);
+    default: return String(atom);
+  }
+}
+
+/** Number of Unicode code points, or undefined if `s` is not valid UTF-16 (lone surrogate). */
+function codePointCount(s: string): number | undefined {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (!(d >= 0xdc00 && d <= 0xdfff)) return undefined;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) {
+      return undefined;
+    }
+    n++;
+  }
+  return n;
+}
+
+function checkString(s: string, base: BaseType): OvsdbError | undefined {
+  const n = codePointCount(s);
+  if (n === undefined) {
+    return new OvsdbError('constraint violation', 'not a valid UTF-8 string: invalid UTF-8 sequence');
+  }
+  const minLen = base.minLength ?? 0;
+  const maxLen = base.maxLength ?? 4294967295;
+  if (n < minLen) {
+    return new OvsdbError('constraint violation', `"${s}" length ${n} is less than minimum allowed length ${minLen}`);
+  }
+  if (n > maxLen) {
+    return new OvsdbError('constraint violation', `"${s}" length ${n} is greater than maximum allowed length ${maxLen}`);
+  }
+  return undefined;
+}
+
+function checkRange(x: number, min: number | undefined, max: number | undefined, str: (v: number) => string): OvsdbError | undefined {
+  if ((min === undefined || x >= min) && (max === undefined || x <= max)) return undefined;
+  if (min !== undefined) {
+    return new OvsdbError('constraint violation', max !== undefined
+      ? `${str(x)} is not in the valid range ${str(min)} to ${str(max)} (inclusive)`
+      : `${str(x)} is less than minimum allowed value ${str(min)}`);
+  }
+  return new OvsdbError('constraint violation', `${str(x)} is greater than maximum allowed value ${str(max ?? 0)}`);
+}
+
+/** ovsdb_atom_check_constraints(); uuid references are checked at commit instead. */
+export function checkAtomConstraints(atom: Atom, base: BaseType): OvsdbError | undefined {
+  if (base.enum) {
+    if (!base.enum.some((e) => compareAtoms(e, atom) === 0)) {
+      const valid = base.enum.map((e) => atomToString(base.type, e));
+      const validText = `[${valid.join(', ')}]`;
+      return new OvsdbError('constraint violation',
+        `${atomToString(base.type, atom)} is not one of the allowed values (${validText})`);
+    }
+  }
+  switch (base.type) {
+    case 'integer':
+      if (Math.abs(atom as number) >= 2 ** 63) {
+        return new OvsdbError('constraint violation', `${String(atom)} is out of the 64-bit integer range`);
+      }
+      return checkRange(atom as number, base.minInteger, base.maxInteger, String);
+    case 'real':
+      return checkRange(atom as number, base.minReal, base.maxReal, (v) => formatG(v, 15));
+    case 'string':
+      return checkString(atom as string, base);
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Conditions (RFC 7047 §5.1 <condition>): clauses [column, function, value] with the functions
+ * < <= == != >= > includes excludes, plus the Open vSwitch boolean clauses `true` / `false`
+ * used by monitor_cond. A transact `where` matches when every clause holds (evaluate); a
+ * monitor_cond condition matches when any clause holds (evaluateAny, ovsdb-server(7)).
+ */
+import { OvsdbError, syntaxError } from './errors.js';
+import type { SymbolTable } from './atom.js';
+import { compareAtoms } from './atom.js';
+import {
+  datumEquals, datumFromJson, excludesAll, includesAll, isOptionalScalarType, isScalarType, typeToEnglish,
+} from './datum.js';
+import { getColumn } from './schema/parse-schema.js';
+import type { Atom, ColumnSchema, ColumnType, Datum, Row, TableSchema } from './types.js';
+
+export type ConditionFunction = '<' | '<=' | '==' | '!=' | '>=' | '>' | 'includes' | 'excludes';
+const FUNCTIONS: readonly ConditionFunction[] = ['<', '<=', '==', '!=', '>=', '>', 'includes', 'excludes'];
+
+/** One parsed clause. */
+export type Clause =
+  | { readonly kind: 'bool'; readonly value: boolean }
+  | { readonly kind: 'compare'; readonly column: ColumnSchema; readonly fn: ConditionFunction; readonly arg: Datum };
+
+/** A parsed condition: a list of clauses. */
+export interface Condition {
+  readonly clauses: readonly Clause[];
+}
+
+function parseClause(table: TableSchema, json: unknown, symtab?: SymbolTable): Clause {
+  if (json === true || json === false) return { kind: 'bool', value: json };
+  if (!Array.isArray(json) || json.length !== 3 || typeof json[0] !== 'string' || typeof json[1] !== 'string') {
+    throw syntaxError(json, 'Parse error in condition.');
+  }
+  const columnName = json[0] as string;
+  const column = getColumn(table, columnName);
+  if (!column) throw syntaxError(json, `No column ${columnName} in table ${table.name}.`, 'unknown column');
+  const fnName = json[1] as string;
+  const fn = FUNCTIONS.find((f) => f === fnName);
+  if (!fn) throw new OvsdbError('unknown function', `No function named ${fnName}.`);
+  let type: ColumnType = column.type;
+  switch (fn) {
+    case '<': case '<=': case '>': case '>=':
+      if (!(isScalarType(type) || isOptionalScalarType(type)) || (type.key.type !== 'integer' && type.key.type !== 'real')) {
+        throw syntaxError(json, `Type mismatch: "${fn}" operator may not be applied to column ${column.name} of type ${typeToEnglish(type)}.`);
+      }
+      type = { ...type, min: 1 };
+      break;
+    case 'excludes':
+      if (!isScalarType(type)) type = { ...type, min: 0, max: Infinity };
+      break;
+    case 'includes':
+      if (!isScalarType(type)) type = { ...type, min: 0 };
+      break;
+    default:
+      break;
+  }
+  return { kind: 'compare', column, fn, arg: datumFromJson(type, json[2], symtab) };
+}
+
+/**
+ * Parses a <condition> array for `table` (ovsdb_condition_from_json). Throws OvsdbError.
+ * Named uuids are accepted when `symtab` is given (transact only).
+ */
+export function parseConditions(table: TableSchema, json: unknown, symtab?: SymbolTable): Condition {
+  if (!Array.isArray(json)) throw syntaxError(json, 'Parse error in condition.');
+  return { clauses: json.map((c) => parseClause(table, c, symtab)) };
+}
+
+function columnValue(row: Row, column: ColumnSchema): Datum {
+  if (column.name === '_uuid') return { keys: [row.uuid], values: undefined };
+  if (column.name === '_version') return { keys: [row.version], values: undefined };
+  const d = row.columns.get(column.name);
+  return d ?? { keys: [], values: undefined };
+}
+
+/** ovsdb_clause_evaluate(). */
+export function evaluateClause(clause: Clause, row: Row): boolean {
+  if (clause.kind === 'bool') return clause.value;
+  const type = clause.column.type;
+  const field = columnValue(row, clause.column);
+  const arg = clause.arg;
+  const fn = clause.fn;
+  const ordered = fn === '<' || fn === '<=' || fn === '>' || fn === '>=';
+  if (isOptionalScalarType(type) && field.keys.length === 0 && ordered) return false;
+  if ((isScalarType(type) || isOptionalScalarType(type)) && field.keys.length === 1 && arg.keys.length === 1) {
+    const cmp = compareAtoms(field.keys[0] as Atom, arg.keys[0] as Atom);
+    switch (fn) {
+      case '<': return cmp < 0;
+      case '<=': return cmp <= 0;
+      case '==': case 'includes': return cmp === 0;
+      case '!=': case 'excludes': return cmp !== 0;
+      case '>=': return cmp >= 0;
+      case '>': return cmp > 0;
+    }
+  }
+  switch (fn) {
+    case '==': return datumEquals(field, arg);
+    case '!=': return !datumEquals(field, arg);
+    case 'includes': return includesAll(arg, field);
+    case 'excludes': return excludesAll(arg, field);
+    default: return false;
+  }
+}
+
+/** True if every clause holds (transact `where`; an empty condition matches every row). */
+export function evaluate(cond: Condition, row: Row): boolean {
+  for (const c of cond.clauses) if (!evaluateClause(c, row)) return false;
+  return true;
+}
+
+/** True if any clause holds, or the condition is empty (monitor_cond semantics). */
+export function evaluateAny(cond: Condition, row: Row): boolean {
+  if (cond.clauses.length === 0) return true;
+  for (const c of cond.clauses) if (evaluateClause(c, row)) return true;
+  return false;
+}
+
+/** If the condition pins `_uuid ==` a value, that uuid (lets queries skip a table scan). */
+export function uuidEqualityTarget(cond: Condition): string | undefined {
+  for (const c of cond.clauses) {
+    if (c.kind === 'compare' && c.column.name === '_uuid' && c.fn === '==' && c.arg.keys.length === 1) {
+      return c.arg.keys[0] as string;
+    }
+  }
+  return undefined;
+}

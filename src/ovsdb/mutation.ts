@@ -1,0 +1,133 @@
+/**
+ * Mutations (RFC 7047 §5.1 <mutation>): += -= *= /= %= on integer/real scalars and sets, and
+ * insert/delete on sets and maps, with ovsdb-server's "domain error"/"range error"/
+ * "constraint violation" results (ovsdb/mutation.c).
+ */
+import { OvsdbError, syntaxError } from './errors.js';
+import type { SymbolTable } from './atom.js';
+import { checkAtomConstraints, compareAtoms } from './atom.js';
+import {
+  datumFromJson, datumSubtract, datumUnion, isMapType, isScalarType, isSetType, typeToEnglish,
+} from './datum.js';
+import { getColumn } from './schema/parse-schema.js';
+import type { Atom, ColumnSchema, ColumnType, Datum, TableSchema } from './types.js';
+
+export type Mutator = '+=' | '-=' | '*=' | '/=' | '%=' | 'insert' | 'delete';
+const MUTATORS: readonly Mutator[] = ['+=', '-=', '*=', '/=', '%=', 'insert', 'delete'];
+
+/** One parsed mutation. */
+export interface Mutation {
+  readonly column: ColumnSchema;
+  readonly mutator: Mutator;
+  readonly arg: Datum;
+}
+
+function typeMismatch(m: Mutator, column: ColumnSchema, json: unknown): OvsdbError {
+  return syntaxError(json, `Type mismatch: "${m}" operator may not be applied to column ${column.name} of type ${typeToEnglish(column.type)}.`);
+}
+
+function parseMutation(table: TableSchema, json: unknown, symtab?: SymbolTable): Mutation {
+  if (!Array.isArray(json) || json.length !== 3 || typeof json[0] !== 'string' || typeof json[1] !== 'string') {
+    throw syntaxError(json, 'Parse error in mutation.');
+  }
+  const name = json[0] as string;
+  const column = getColumn(table, name);
+  if (!column) throw syntaxError(json, `No column ${name} in table ${table.name}.`, 'unknown column');
+  if (!column.mutable) {
+    throw syntaxError(json, `Cannot mutate immutable column ${name} in table ${table.name}.`, 'constraint violation');
+  }
+  const mname = json[1] as string;
+  const mutator = MUTATORS.find((m) => m === mname);
+  if (!mutator) throw new OvsdbError('unknown mutator', `No mutator named ${mname}.`);
+  const t = column.type;
+  if (mutator === 'insert' || mutator === 'delete') {
+    if (!isSetType(t) && !isMapType(t)) throw typeMismatch(mutator, column, json);
+    const argType: ColumnType = { ...t, min: 0, max: mutator === 'delete' ? Infinity : t.max };
+    try {
+      return { column, mutator, arg: datumFromJson(argType, json[2], symtab) };
+    } catch (e) {
+      // "delete" on a map also accepts a set of keys.
+      if (!(e instanceof OvsdbError) || mutator !== 'delete' || !isMapType(t)) throw e;
+      return { column, mutator, arg: datumFromJson({ ...argType, value: undefined }, json[2], symtab) };
+    }
+  }
+  if ((!isScalarType(t) && !isSetType(t)) || (t.key.type !== 'integer' && t.key.type !== 'real') ||
+      (mutator === '%=' && t.key.type === 'real')) {
+    throw typeMismatch(mutator, column, json);
+  }
+  const argType: ColumnType = { key: { type: t.key.type }, value: undefined, min: 1, max: 1 };
+  return { column, mutator, arg: datumFromJson(argType, json[2], symtab) };
+}
+
+/** Parses a <mutations> array (ovsdb_mutation_set_from_json). Throws OvsdbError. */
+export function parseMutations(table: TableSchema, json: unknown, symtab?: SymbolTable): Mutation[] {
+  if (!Array.isArray(json)) throw syntaxError(json, 'Parse error in mutation.');
+  return json.map((m) => parseMutation(table, m, symtab));
+}
+
+const INT64_LIMIT = 2 ** 63;
+
+function scalarOp(m: Mutator, isInt: boolean, x: number, y: number): number | OvsdbError {
+  const range = new OvsdbError('range error', `Result of "${m}" operation is out of range.`);
+  let r: number;
+  switch (m) {
+    case '+=': r = x + y; break;
+    case '-=': r = x - y; break;
+    case '*=': r = x * y; break;
+    case '/=':
+      if (y === 0) return new OvsdbError('domain error', 'Division by zero.');
+      r = isInt ? Math.trunc(x / y) : x / y;
+      break;
+    case '%=':
+      if (!isInt) return new OvsdbError('ovsdb error', 'Operation not supported.');
+      if (y === 0) return new OvsdbError('domain error', 'Division by zero.');
+      r = x % y;
+      if (Object.is(r, -0)) r = 0;
+      break;
+    default: return range;
+  }
+  if (isInt ? (r >= INT64_LIMIT || r < -INT64_LIMIT) : !Number.isFinite(r)) return range;
+  return r;
+}
+
+function checkCount(t: ColumnType, d: Datum): OvsdbError | undefined {
+  if (d.keys.length < t.min || d.keys.length > t.max) {
+    return new OvsdbError('constraint violation', `Attempted to store ${d.keys.length} elements in ${typeToEnglish(t)}.`);
+  }
+  return undefined;
+}
+
+/**
+ * Applies one mutation to a column value (ovsdb_mutation_set_execute for one column).
+ * Returns the new datum or an error value.
+ */
+export function applyMutation(m: Mutation, dst: Datum): Datum | OvsdbError {
+  const t = m.column.type;
+  if (m.mutator === 'insert') {
+    const d = datumUnion(dst, m.arg);
+    return checkCount(t, d) ?? d;
+  }
+  if (m.mutator === 'delete') {
+    const d = datumSubtract(dst, m.arg);
+    return checkCount(t, d) ?? d;
+  }
+  const y = m.arg.keys[0] as number;
+  const isInt = t.key.type === 'integer';
+  const keys: number[] = [];
+  for (const k of dst.keys) {
+    const r = scalarOp(m.mutator, isInt, k as number, y);
+    if (r instanceof OvsdbError) return r;
+    keys.push(r);
+  }
+  for (const k of keys) {
+    const e = checkAtomConstraints(k, t.key);
+    if (e) return e;
+  }
+  const sorted: Atom[] = [...keys].sort(compareAtoms);
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    if (sorted[i] === sorted[i + 1]) {
+      return new OvsdbError('constraint violation', `Result of "${m.mutator}" operation contains duplicates.`);
+    }
+  }
+  return { keys: sorted, values: undefined };
+}

@@ -1,0 +1,83 @@
+/**
+ * A port of Open vSwitch's ovsdb_parser: member lookup with JSON type checks and the exact
+ * "Parsing <name> failed: ..." error wording, plus the "present but not allowed" check.
+ */
+import type { Json, JsonObject } from '../base/json.js';
+import { isJsonObject } from '../base/json.js';
+import { OvsdbError, syntaxError } from './errors.js';
+
+/** JSON type classes a member may have (bit set), as OP_* in ovsdb-parser.h. */
+export const OP = {
+  NULL: 1, FALSE: 2, TRUE: 4, OBJECT: 8, ARRAY: 16, STRING: 32, INTEGER: 64, REAL: 128,
+  BOOLEAN: 6, NUMBER: 192, ANY: 255, ID: 256, OPTIONAL: 512,
+} as const;
+
+/** True if `s` is an <id>: [a-zA-Z_][a-zA-Z0-9_]* (RFC 7047 §3.1). */
+export function isId(s: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(s);
+}
+
+/** The OP_* class bit of a JSON value (integers are numbers with no fraction). */
+export function jsonTypeBit(v: unknown): number {
+  if (v === null) return OP.NULL;
+  if (v === false) return OP.FALSE;
+  if (v === true) return OP.TRUE;
+  if (typeof v === 'string') return OP.STRING;
+  if (typeof v === 'number') return Number.isInteger(v) ? OP.INTEGER : OP.REAL;
+  if (Array.isArray(v)) return OP.ARRAY;
+  if (typeof v === 'object') return OP.OBJECT;
+  return 0;
+}
+
+/** Parses the members of one JSON object, remembering the first error. */
+export class ObjectParser {
+  readonly json: JsonObject | undefined;
+  error: OvsdbError | undefined;
+  private readonly used = new Set<string>();
+
+  constructor(json: unknown, readonly name: string) {
+    this.json = isJsonObject(json) ? json : undefined;
+    if (!this.json) this.raise('Object expected.');
+  }
+
+  /** Returns the member, or undefined (recording an error unless optional and absent). */
+  member(name: string, types: number): Json | undefined {
+    if (!this.json) return undefined;
+    if (!Object.prototype.hasOwnProperty.call(this.json, name)) {
+      if (!(types & OP.OPTIONAL)) this.raise(`Required '${name}' member is missing.`);
+      return undefined;
+    }
+    const value = this.json[name] as Json;
+    if ((types & jsonTypeBit(value)) !== 0 || (types & OP.ID && typeof value === 'string' && isId(value))) {
+      this.used.add(name);
+      return value;
+    }
+    this.raise(`Type mismatch for member '${name}'.`);
+    return undefined;
+  }
+
+  raise(message: string): void {
+    if (!this.error) this.error = syntaxError(this.json, `Parsing ${this.name} failed: ${message}`);
+  }
+
+  put(error: OvsdbError): void {
+    if (!this.error) this.error = error;
+  }
+
+  /** ovsdb_parser_finish(): reports members that were never looked up. */
+  finish(): OvsdbError | undefined {
+    if (!this.error && this.json) {
+      const unused = Object.keys(this.json).filter((k) => !this.used.has(k));
+      const first = unused[0];
+      if (first !== undefined) {
+        const n = unused.length;
+        // OVS iterates its shash in hash order; we report the first unused member by sorted name.
+        const name = [...unused].sort()[0] ?? first;
+        this.raise(n > 1
+          ? `Member '${name}' and ${n - 1} other member${n > 2 ? 's' : ''} are present but not allowed here.`
+          : `Member '${name}' is present but not allowed here.`);
+      }
+    }
+    return this.error;
+  }
+}

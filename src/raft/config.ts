@@ -1,0 +1,132 @@
+/**
+ * Configuration of one RaftCore, and the Ready batch it hands out.
+ */
+import type { RaftMessage } from './messages.js';
+import type {
+  HardState, LogEntry, LogIndex, Membership, NodeId, ProposalResult, ReadState, Snapshot,
+} from './types.js';
+
+/**
+ * Fault switches for the simulator, to prove its checkers catch real bugs. Production never sets
+ * them (the host ignores nothing: a core built with any of these is deliberately unsafe).
+ */
+export interface RaftTestFaults {
+  /** Grant a vote to any candidate in a term even after voting for another (breaks §3.4). */
+  readonly voteTwiceInTerm?: boolean;
+  /** Commit an entry of an earlier term by counting replicas (the Figure 3.7 bug, §3.6.2). */
+  readonly commitPriorTermByCounting?: boolean;
+  /** Put messages in `Ready.send` of the ready *before* their state is persisted (breaks §3.8). */
+  readonly skipPersistBeforeSend?: boolean;
+}
+
+/** Settings of one RaftCore. Times are in ms and converted to ticks of `tickMs`. */
+export interface RaftConfig {
+  /** This server. */
+  readonly id: NodeId;
+  /** Every message carries it; messages from another cluster are dropped. */
+  readonly clusterId: string;
+  /**
+   * Bootstrap: when storage is empty and this is set, the core writes a config entry at
+   * index 1, term 1 with these voters, committed (every founding member writes the same entry).
+   * A server that joins later leaves it unset and learns membership from the leader.
+   */
+  readonly bootstrapVoters?: readonly NodeId[];
+  /** Length of one `tick()` in ms (the host's timer period). Default 10. */
+  readonly tickMs?: number;
+  /**
+   * Election timer until a committed `electionTimer` entry or snapshot says otherwise.
+   * 100..600000, default 1000. Followers time out after a random [T, 2T) (§3.4).
+   */
+  readonly electionTimerMs?: number;
+  /** Seeded source of [0, 1) numbers for election jitter. Default: a PRNG seeded from `seed`. */
+  readonly random?: () => number;
+  /** Seed for the built-in PRNG when `random` is absent. Default: a hash of `id`. */
+  readonly seed?: number;
+  /** Pre-vote (§9.6). Default true. */
+  readonly preVote?: boolean;
+  /** A leader steps down when it has not heard from a quorum for an election timeout. Default true. */
+  readonly checkQuorum?: boolean;
+  /** Most bytes of entry data per append message (always at least one entry). Default 64 KiB. */
+  readonly maxMsgBytes?: number;
+  /** Most append messages in flight per follower. Default 64. */
+  readonly maxInflightMsgs?: number;
+  /** Most entry bytes in flight per follower (0 = unbounded). Default 1 MiB. */
+  readonly maxInflightBytes?: number;
+  /** Size of one InstallSnapshot chunk. Default 64 KiB. */
+  readonly snapshotChunkBytes?: number;
+  /** A learner is "caught up" when its match is within this many entries of the leader's last. Default 0. */
+  readonly catchUpMaxLagEntries?: number;
+  /**
+   * Serve reads from a leader lease (no heartbeat round) when a quorum acknowledged a heartbeat
+   * sent within electionTimeout * (1 - maxClockDriftRatio). Default false.
+   */
+  readonly leaseReads?: boolean;
+  /** Bound on relative clock rate difference between servers for leases. Default 0.1. */
+  readonly maxClockDriftRatio?: number;
+  /** See RaftTestFaults; never set in production. */
+  readonly testFaults?: RaftTestFaults;
+}
+
+/**
+ * One batch of work for the host, in this order (habit 2, etcd Ready):
+ * 1. Persist `snapshot`, then `append`, then `hardState` (one atomic write is fine).
+ * 2. Only once durable, send `send`.
+ * 3. If `installSnapshot`, load `snapshot` into the state machine; then apply `apply` in order
+ *    and deliver `readStates` / `proposalResults`.
+ * 4. Call `advance(ready)`.
+ * Fields are always present (possibly empty) so hosts and checkers need no undefined checks,
+ * except the two optional persistence items.
+ */
+export interface Ready {
+  /** Changed term/vote/commit to persist. */
+  readonly hardState?: HardState;
+  /**
+   * Entries to persist. They replace any stored entries at index >= append[0].index (a follower
+   * truncating a conflicting suffix, §3.5).
+   */
+  readonly append: readonly LogEntry[];
+  /**
+   * A snapshot to persist. The store drops entries <= its index; if the store has no entry with
+   * the snapshot's (index, term) it drops the whole log (a snapshot from the leader replacing it).
+   */
+  readonly snapshot?: Snapshot;
+  /** True when `snapshot` came from the leader and must replace the state machine. */
+  readonly installSnapshot: boolean;
+  /** Messages, valid only after the above are durable. */
+  readonly send: readonly RaftMessage[];
+  /** Committed entries to apply, in index order. */
+  readonly apply: readonly LogEntry[];
+  /** Answers to readIndex requests. */
+  readonly readStates: readonly ReadState[];
+  /** Outcomes of proposals made on this node. */
+  readonly proposalResults: readonly ProposalResult[];
+}
+
+/** Status of one peer as seen by a leader (a cluster/status-like view). */
+export interface PeerStatus {
+  readonly id: NodeId;
+  readonly voter: boolean;
+  readonly match: LogIndex;
+  readonly next: LogIndex;
+  readonly state: 'probe' | 'replicate' | 'snapshot';
+  readonly recentActive: boolean;
+  readonly inflightMsgs: number;
+  readonly inflightBytes: number;
+}
+
+/** Read-only snapshot of a core's status. */
+export interface RaftStatus {
+  readonly id: NodeId;
+  readonly role: import('./types.js').Role;
+  readonly term: import('./types.js').Term;
+  readonly vote: NodeId | null;
+  readonly leader: NodeId | null;
+  readonly commitIndex: LogIndex;
+  readonly appliedIndex: LogIndex;
+  readonly lastIndex: LogIndex;
+  readonly firstIndex: LogIndex;
+  readonly config: Membership;
+  readonly electionTimerMs: number;
+  /** Only on a leader: every other member's replication progress. */
+  readonly progress: readonly PeerStatus[];
+}

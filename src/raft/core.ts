@@ -1,0 +1,282 @@
+/**
+ * RaftCore: the Raft state machine of one server as a synchronous class with no I/O, no timers,
+ * no clock and no randomness of its own (etcd raft.go + rawnode.go). Inputs: `tick()`, `step()`,
+ * and the local requests below. Output: a `Ready` that the host persists, sends and applies, then
+ * acknowledges with `advance()`. Only one Ready is outstanding at a time.
+ *
+ * Role-specific behaviour lives in election.ts (votes, pre-vote, transfer), replication.ts
+ * (appends, snapshots, commit) and requests.ts (proposals, reads, admin); this file holds state,
+ * message dispatch and the Ready cycle.
+ */
+import { raftAssert } from './assert.js';
+import type { RaftConfig, RaftStatus, Ready, PeerStatus } from './config.js';
+import { decodeElectionTimer, encodeMembership } from './codec.js';
+import { emptySnapshotMeta, RaftLog } from './log.js';
+import { isMember, isVoter, peersOf } from './membership.js';
+import type { RaftMessage } from './messages.js';
+import type { RaftStorageView } from './ports.js';
+import { hashString, seededRandom } from './prng.js';
+import type {
+  AdminResult, ConfChange, HardState, LogEntry, LogIndex, Membership, NodeId, Proposal, Role, Term,
+} from './types.js';
+import { type CoreState, defaults, electionTimerMaxMs, electionTimerMinMs, recomputeConfig } from './state.js';
+import { entryIdFor, logIndex, term as mkTerm } from './types.js';
+import * as election from './election.js';
+import * as replication from './replication.js';
+import * as requests from './requests.js';
+
+/**
+ * The Raft core of one server.
+ *
+ * @example
+ * const core = new RaftCore({ id: nodeId('a'), clusterId: 'c1', bootstrapVoters: [nodeId('a')] }, store);
+ * core.campaign();
+ * while (core.hasReady()) { const rd = core.ready(); persist(rd); sendAll(rd.send); apply(rd.apply); core.advance(rd); }
+ */
+export class RaftCore {
+  readonly #s: CoreState;
+  #prevHard: HardState;
+  #outstanding = false;
+
+  constructor(config: RaftConfig, storage: RaftStorageView) {
+    const settings = defaults(config);
+    const timer = config.electionTimerMs ?? 1000;
+    raftAssert(timer >= electionTimerMinMs && timer <= electionTimerMaxMs, 'electionTimerMs out of range');
+    raftAssert(settings.tickMs > 0, 'tickMs must be positive');
+    const hs = storage.hardState();
+    const snapshot = storage.snapshot();
+    const snapMeta = snapshot?.meta ?? emptySnapshotMeta(timer);
+    const log = new RaftLog(snapMeta, snapshot, storage.entries(), hs.commit);
+    this.#prevHard = hs;
+    this.#s = {
+      id: config.id, clusterId: config.clusterId, settings,
+      random: config.random ?? seededRandom(config.seed ?? hashString(config.id)),
+      log, term: hs.term, vote: hs.vote, role: 'follower', leader: null,
+      config: snapMeta.config, configIndex: snapMeta.configIndex, electionTimerMs: snapMeta.electionTimerMs,
+      electionElapsed: 0, randomizedElectionTicks: 0, heartbeatElapsed: 0, now: 0,
+      votes: new Map(), progress: new Map(), leadTransferee: null, transferElapsed: 0,
+      pendingConfIndex: logIndex(0), pendingTimerIndex: logIndex(0), needBcast: false, readHeartbeatPending: false, pendingPromotions: new Set(), heartbeatSeq: 0, seqSentTick: new Map(),
+      pendingReads: [], readsBeforeCommit: [], pendingProposals: new Map(), msgs: [], readStates: [],
+      proposalResults: [], pendingSnapshot: undefined, incoming: undefined,
+    };
+    const s = this.#s;
+    const fresh = hs.term === 0 && snapshot === undefined && log.lastIndex() === 0;
+    if (fresh && config.bootstrapVoters !== undefined && config.bootstrapVoters.length > 0) {
+      // Every founding member writes the same committed entry 1 in term 1 (etcd Bootstrap).
+      const m: Membership = { voters: [...config.bootstrapVoters], learners: [] };
+      const t1 = mkTerm(1);
+      const i1 = logIndex(1);
+      const e: LogEntry = { term: t1, index: i1, id: entryIdFor(t1, i1), kind: 'config', data: encodeMembership(m) };
+      log.append([e]);
+      log.commitTo(1);
+      s.term = t1;
+    }
+    recomputeConfig(s);
+    // Committed election-timer entries after the snapshot.
+    for (let i = log.firstIndex(); i <= log.committed; i++) {
+      const e = log.entry(i);
+      if (e?.kind === 'electionTimer') s.electionTimerMs = decodeElectionTimer(e.data) ?? s.electionTimerMs;
+    }
+    election.becomeFollower(s, s.term, null);
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  /** Advances logical time by one tick of `tickMs`. */
+  tick(): void {
+    const s = this.#s;
+    s.now++;
+    if (s.role === 'leader') replication.tickLeader(s);
+    else election.tickElection(s);
+  }
+
+  /** Handles one message from a peer. Messages for another cluster or node are dropped. */
+  step(msg: RaftMessage): void {
+    const s = this.#s;
+    if (msg.clusterId !== s.clusterId || msg.to !== s.id || msg.from === s.id) return;
+    if (!election.stepTerm(s, msg)) return;
+    switch (msg.kind) {
+      case 'preVote':
+      case 'vote':
+        election.handleVoteRequest(s, msg);
+        return;
+      case 'preVoteReply':
+      case 'voteReply':
+        election.handleVoteReply(s, msg);
+        return;
+      case 'timeoutNow':
+        election.handleTimeoutNow(s);
+        return;
+      case 'append':
+      case 'heartbeat':
+      case 'snapshot':
+        replication.handleFromLeader(s, msg);
+        return;
+      case 'appendReply':
+      case 'heartbeatReply':
+      case 'snapshotReply':
+        replication.handleReply(s, msg);
+        return;
+      case 'propose':
+      case 'proposeReply':
+      case 'readIndex':
+      case 'readIndexReply':
+        requests.handleRequestMsg(s, msg);
+        return;
+    }
+  }
+
+  /** Starts an election now (etcd MsgHup), through pre-vote when enabled. */
+  campaign(): void {
+    election.campaign(this.#s, false);
+  }
+
+  /** Proposes application data; the outcome arrives in a later Ready's `proposalResults`. */
+  propose(p: Proposal): void {
+    requests.propose(this.#s, p);
+  }
+
+  /** Requests a linearizable read point (§6.4); the answer arrives in `readStates`. */
+  readIndex(requestId: string): void {
+    requests.readIndex(this.#s, requestId, this.#s.id);
+  }
+
+  /** Transfers leadership to `to`, or to the most up-to-date voter (§3.10). Leader only. */
+  transferLeadership(to?: NodeId): AdminResult {
+    return election.transferLeadership(this.#s, to);
+  }
+
+  /** Proposes a one-server membership change (§4.1). Leader only. */
+  proposeConfChange(cc: ConfChange): AdminResult {
+    return requests.proposeConfChange(this.#s, cc);
+  }
+
+  /** Proposes a new election timer through the log (at most doubling it, as OVS). Leader only. */
+  changeElectionTimer(ms: number): AdminResult {
+    return requests.changeElectionTimer(this.#s, ms);
+  }
+
+  /**
+   * Compacts the log: `data` is the state machine after applying every entry up to `index`
+   * (which must be applied). Entries up to `index` are dropped; lagging followers get the snapshot.
+   */
+  compact(index: LogIndex, data: Uint8Array): AdminResult {
+    return replication.compact(this.#s, index, data);
+  }
+
+  // ---- Ready cycle --------------------------------------------------------------------------
+
+  /** True when `ready()` has something to do (and no Ready is outstanding). */
+  hasReady(): boolean {
+    const s = this.#s;
+    if (this.#outstanding) return false;
+    replication.flush(s);
+    return !sameHard(this.#hard(), this.#prevHard) || s.log.unstableEntries().length > 0
+      || s.pendingSnapshot !== undefined || s.msgs.length > 0 || s.log.nextApply().length > 0
+      || s.readStates.length > 0 || s.proposalResults.length > 0;
+  }
+
+  /** Takes the next batch of work. Call `advance(ready)` once it is done. */
+  ready(): Ready {
+    const s = this.#s;
+    raftAssert(!this.#outstanding, 'ready() called before advance() of the previous Ready');
+    this.#outstanding = true;
+    replication.flush(s);
+    const hard = this.#hard();
+    const hardChanged = !sameHard(hard, this.#prevHard);
+    const append = s.log.unstableEntries();
+    if (s.settings.skipPersistBeforeSend && s.msgs.length > 0 && (hardChanged || append.length > 0)) {
+      // Test fault: hand out the messages now and the state they depend on only next time.
+      const send = s.msgs;
+      s.msgs = [];
+      return { append: [], installSnapshot: false, send, apply: [], readStates: [], proposalResults: [] };
+    }
+    const snap = s.pendingSnapshot;
+    s.pendingSnapshot = undefined;
+    const apply = s.log.nextApply();
+    requests.resolveApplied(s, apply, snap?.install === true ? snap.snapshot.meta.index : undefined);
+    const last = apply.at(-1);
+    if (last !== undefined) s.log.applied = last.index;
+    const rd: Ready = {
+      ...(hardChanged ? { hardState: hard } : {}),
+      append,
+      ...(snap !== undefined ? { snapshot: snap.snapshot } : {}),
+      installSnapshot: snap?.install ?? false,
+      send: s.msgs,
+      apply,
+      readStates: s.readStates,
+      proposalResults: s.proposalResults,
+    };
+    this.#prevHard = hard;
+    s.msgs = [];
+    s.readStates = [];
+    s.proposalResults = [];
+    return rd;
+  }
+
+  /** Acknowledges that `rd` was persisted, sent and applied. */
+  advance(rd: Ready): void {
+    const s = this.#s;
+    raftAssert(this.#outstanding, 'advance() without ready()');
+    this.#outstanding = false;
+    const last = rd.append.at(-1);
+    if (last !== undefined) s.log.stableTo(last.index, last.term);
+    if (s.role === 'leader') replication.onSelfStable(s);
+  }
+
+  #hard(): HardState {
+    const s = this.#s;
+    return { term: s.term, vote: s.vote, commit: s.log.committed };
+  }
+
+  // ---- status -------------------------------------------------------------------------------
+
+  get id(): NodeId { return this.#s.id; }
+  get role(): Role { return this.#s.role; }
+  get term(): Term { return this.#s.term; }
+  get vote(): NodeId | null { return this.#s.vote; }
+  get leader(): NodeId | null { return this.#s.leader; }
+  get commitIndex(): LogIndex { return this.#s.log.committed; }
+  get appliedIndex(): LogIndex { return this.#s.log.applied; }
+  get lastIndex(): LogIndex { return this.#s.log.lastIndex(); }
+  get firstIndex(): LogIndex { return this.#s.log.firstIndex(); }
+  get config(): Membership { return this.#s.config; }
+  get electionTimerMs(): number { return this.#s.electionTimerMs; }
+  /** True if this node is a voter in its latest configuration (it may campaign). */
+  get isVoter(): boolean { return isVoter(this.#s.config, this.#s.id); }
+  /** True if this node is in its latest configuration at all. */
+  get isMember(): boolean { return isMember(this.#s.config, this.#s.id); }
+
+  /** The in-memory log entries in [lo, hi) (both clamped to what is held). For tests and checkers. */
+  entries(lo = 0, hi = Number.POSITIVE_INFINITY): readonly LogEntry[] {
+    const log = this.#s.log;
+    const a = Math.max(lo, log.firstIndex());
+    const b = Math.min(hi, log.lastIndex() + 1);
+    return a < b ? log.slice(a, b) : [];
+  }
+
+  /** A cluster/status-like view. */
+  status(): RaftStatus {
+    const s = this.#s;
+    const progress: PeerStatus[] = [];
+    if (s.role === 'leader') {
+      for (const id of peersOf(s.config, s.id)) {
+        const pr = s.progress.get(id);
+        if (pr === undefined) continue;
+        progress.push({
+          id, voter: isVoter(s.config, id), match: pr.match, next: pr.next, state: pr.state,
+          recentActive: pr.recentActive, inflightMsgs: pr.inflights.count, inflightBytes: pr.inflights.bytes,
+        });
+      }
+    }
+    return {
+      id: s.id, role: s.role, term: s.term, vote: s.vote, leader: s.leader, commitIndex: s.log.committed,
+      appliedIndex: s.log.applied, lastIndex: s.log.lastIndex(), firstIndex: s.log.firstIndex(),
+      config: s.config, electionTimerMs: s.electionTimerMs, progress,
+    };
+  }
+}
+
+function sameHard(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}

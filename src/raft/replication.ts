@@ -1,0 +1,397 @@
+/**
+ * Log replication (§3.5): the leader's side (progress, pipelined appends, heartbeats, chunked
+ * snapshots, commitment) and the follower's side (AppendEntries, InstallSnapshot).
+ */
+import { raftAssert } from './assert.js';
+import { becomeFollower, resetElectionTimer } from './election.js';
+import { entryBytes } from './log.js';
+import { isLearner, isMember, isVoter, peersOf } from './membership.js';
+import type {
+  AppendMsg, AppendReplyMsg, HeartbeatMsg, HeartbeatReplyMsg, SnapshotMsg, SnapshotReplyMsg,
+} from './messages.js';
+import { Progress } from './progress.js';
+import { hasQuorum, majorityIndex } from './quorum.js';
+import * as requests from './requests.js';
+import {
+  type CoreState, commitTo, electionTicks, heartbeatTicks, recomputeConfig, send,
+} from './state.js';
+import type {
+  AdminResult, EntryId, EntryKind, LogEntry, LogIndex, Membership, NodeId, Snapshot, SnapshotMeta,
+} from './types.js';
+import { entryIdFor, logIndex, term as mkTerm } from './types.js';
+import { decodeElectionTimer, decodeMembership } from './codec.js';
+
+/** Won the election: initialise progress and append a no-op to commit earlier terms (§3.6.2). */
+export function becomeLeader(s: CoreState): void {
+  s.role = 'leader';
+  s.leader = s.id;
+  s.votes.clear();
+  s.progress.clear();
+  s.leadTransferee = null;
+  s.heartbeatElapsed = 0;
+  s.electionElapsed = 0;
+  s.pendingReads = [];
+  s.readsBeforeCommit = [];
+  syncProgress(s);
+  // Entries of earlier terms may hold uncommitted config/timer changes: one change at a time.
+  s.pendingConfIndex = s.log.lastIndex();
+  s.pendingTimerIndex = s.log.lastIndex();
+  appendEntries(s, [{ kind: 'noop', data: new Uint8Array(0) }]);
+  bcastAppend(s, true);
+}
+
+/** Makes `progress` match the current membership (called when it changes on a leader). */
+export function syncProgress(s: CoreState): void {
+  const peers = peersOf(s.config, s.id);
+  for (const id of peers) {
+    if (s.progress.has(id)) continue;
+    const pr = new Progress(logIndex(s.log.lastIndex() + 1), s.settings.maxInflightMsgs, s.settings.maxInflightBytes);
+    pr.recentActive = true; // a grace period before check-quorum counts it
+    s.progress.set(id, pr);
+  }
+  for (const id of [...s.progress.keys()]) if (!peers.includes(id)) s.progress.delete(id);
+  if (s.leadTransferee !== null && !isVoter(s.config, s.leadTransferee)) s.leadTransferee = null;
+}
+
+/** Appends entries as leader (ids of core-made entries derive from term+index). */
+export function appendEntries(s: CoreState, items: readonly { kind: EntryKind; data: Uint8Array; id?: EntryId }[]): LogEntry[] {
+  const out: LogEntry[] = [];
+  let i = s.log.lastIndex();
+  for (const it of items) {
+    i++;
+    const index = logIndex(i);
+    out.push({ term: s.term, index, id: it.id ?? entryIdFor(s.term, index), kind: it.kind, data: it.data });
+  }
+  s.log.append(out);
+  if (out.some((e) => e.kind === 'config')) recomputeConfig(s);
+  s.needBcast = true;
+  return out;
+}
+
+/** Leader tick: check-quorum, transfer timeout, heartbeats. */
+export function tickLeader(s: CoreState): void {
+  s.heartbeatElapsed++;
+  s.electionElapsed++;
+  const et = electionTicks(s);
+  if (s.electionElapsed >= et) {
+    s.electionElapsed = 0;
+    if (s.settings.checkQuorum) {
+      const ok = hasQuorum(s.config.voters, (id) => id === s.id || s.progress.get(id)?.recentActive === true);
+      for (const pr of s.progress.values()) pr.recentActive = false;
+      if (!ok) {
+        becomeFollower(s, s.term, null);
+        return;
+      }
+    }
+  }
+  if (s.leadTransferee !== null && ++s.transferElapsed >= et) s.leadTransferee = null;
+  if (s.heartbeatElapsed >= heartbeatTicks(s)) {
+    s.heartbeatElapsed = 0;
+    bcastHeartbeat(s);
+  }
+}
+
+/** Sends a heartbeat with a new seq to every peer; returns the seq. */
+export function bcastHeartbeat(s: CoreState): number {
+  const seq = ++s.heartbeatSeq;
+  s.readHeartbeatPending = false;
+  s.seqSentTick.set(seq, s.now);
+  const horizon = s.now - 2 * electionTicks(s);
+  for (const [k, t] of s.seqSentTick) {
+    if (t >= horizon) break;
+    s.seqSentTick.delete(k);
+  }
+  for (const [id, pr] of s.progress) {
+    send(s, id, { kind: 'heartbeat', commit: logIndex(Math.min(pr.match, s.log.committed)), seq });
+  }
+  return seq;
+}
+
+/** Sends whatever is pending on a leader: batched appends and a heartbeat for reads. */
+export function flush(s: CoreState): void {
+  if (s.role !== 'leader') return;
+  if (s.needBcast) bcastAppend(s, false);
+  if (s.readHeartbeatPending) bcastHeartbeat(s);
+}
+
+/** Appends (or commit updates when `sendIfEmpty`) to every peer. */
+export function bcastAppend(s: CoreState, sendIfEmpty: boolean): void {
+  s.needBcast = false;
+  for (const id of s.progress.keys()) sendAppend(s, id, sendIfEmpty);
+}
+
+/**
+ * Sends the next append to `to` if its progress allows. Entries are batched up to maxMsgBytes
+ * and to what the in-flight byte budget still allows.
+ *
+ *   leader log  [snap][ .. match | next ...................... last ]
+ *   message     prevIndex = next-1, entries = next .. (bounded by bytes)
+ */
+export function sendAppend(s: CoreState, to: NodeId, sendIfEmpty: boolean): boolean {
+  const pr = s.progress.get(to);
+  if (pr === undefined || pr.isPaused()) return false;
+  const prevIndex = logIndex(pr.next - 1);
+  const prevTerm = s.log.term(prevIndex);
+  if (prevTerm === undefined) {
+    // The entries it needs were compacted away (§5.3): send the snapshot instead.
+    const snap = s.log.snapshot;
+    raftAssert(snap !== undefined, 'compacted log without a snapshot');
+    pr.becomeSnapshot(snap.meta.index);
+    sendSnapshotChunk(s, to, pr);
+    return false;
+  }
+  const last = s.log.lastIndex();
+  const budget = Math.min(s.settings.maxMsgBytes, pr.inflights.roomBytes());
+  const entries = pr.next <= last ? s.log.slice(pr.next, last + 1, budget) : [];
+  if (entries.length === 0 && !sendIfEmpty) return false;
+  send(s, to, { kind: 'append', prevIndex, prevTerm, entries, commit: s.log.committed });
+  const lastSent = entries.at(-1);
+  if (pr.state === 'replicate') {
+    if (lastSent !== undefined) {
+      pr.next = logIndex(lastSent.index + 1);
+      pr.inflights.add(lastSent.index, entries.reduce((n, e) => n + entryBytes(e), 0));
+    }
+  } else {
+    pr.probeSent = true;
+  }
+  return true;
+}
+
+/**
+ * One InstallSnapshot chunk at the acknowledged offset. One chunk is in flight at a time; lost
+ * chunks are resent on heartbeat replies. Heartbeats keep flowing meanwhile, so the follower
+ * does not time out however large the snapshot is.
+ */
+function sendSnapshotChunk(s: CoreState, to: NodeId, pr: Progress): void {
+  const snap = s.log.snapshot;
+  raftAssert(snap !== undefined, 'no snapshot to send');
+  if (snap.meta.index !== pr.pendingSnapshot) pr.becomeSnapshot(snap.meta.index);
+  const off = Math.min(pr.snapshotOffset, snap.data.length);
+  const data = snap.data.subarray(off, off + s.settings.snapshotChunkBytes);
+  const done = off + data.length >= snap.data.length;
+  send(s, to, { kind: 'snapshot', meta: snap.meta, offset: off, totalBytes: snap.data.length, data, done });
+}
+
+/** Sends TimeoutNow to the transfer target once it has every entry (§3.10). */
+export function maybeSendTimeoutNow(s: CoreState, target: NodeId): void {
+  const pr = s.progress.get(target);
+  if (pr === undefined) return;
+  if (pr.match === s.log.lastIndex()) send(s, target, { kind: 'timeoutNow' });
+  else sendAppend(s, target, true);
+}
+
+/** Commits the highest index a majority has, if it is of the current term (§3.6.2). */
+export function maybeCommit(s: CoreState): boolean {
+  const mci = majorityIndex(s.config.voters, (id) => (id === s.id ? s.log.stable : s.progress.get(id)?.match ?? 0));
+  if (mci <= s.log.committed) return false;
+  // Figure 3.7: counting replicas proves nothing for an earlier term's entry; it is committed
+  // indirectly once an entry of this term above it is.
+  if (s.log.term(mci) !== s.term && !s.settings.commitPriorTermByCounting) return false;
+  return commitTo(s, mci);
+}
+
+/** Called by commitTo on a leader. */
+export function onLeaderCommit(s: CoreState): void {
+  if (s.log.term(s.log.committed) === s.term && s.readsBeforeCommit.length > 0) {
+    const reads = s.readsBeforeCommit;
+    s.readsBeforeCommit = [];
+    for (const r of reads) requests.readIndex(s, r.requestId, r.from);
+  }
+  s.needBcast = true;
+  if (s.configIndex <= s.log.committed && !isVoter(s.config, s.id)) {
+    // §4.2.2: a leader removed from the configuration steps down once the removal is committed,
+    // handing off to the most up-to-date voter so the cluster need not wait for a timeout.
+    bcastAppend(s, true);
+    let best: NodeId | null = null;
+    for (const v of s.config.voters) {
+      if (s.progress.get(v)?.match === s.log.lastIndex()) { best = v; break; }
+    }
+    if (best !== null) send(s, best, { kind: 'timeoutNow' });
+    becomeFollower(s, s.term, null);
+    return;
+  }
+  requests.checkPromotions(s);
+}
+
+/** The leader's own entries became durable: they count for commitment now. */
+export function onSelfStable(s: CoreState): void {
+  maybeCommit(s);
+}
+
+/** Follower (or candidate) side of append / heartbeat / snapshot from the current leader. */
+export function handleFromLeader(s: CoreState, msg: AppendMsg | HeartbeatMsg | SnapshotMsg): void {
+  if (s.role === 'leader') return; // same term, two leaders: impossible by election safety
+  if (s.role !== 'follower') becomeFollower(s, s.term, msg.from);
+  s.leader = msg.from;
+  resetElectionTimer(s);
+  switch (msg.kind) {
+    case 'append': return handleAppend(s, msg);
+    case 'heartbeat':
+      commitTo(s, Math.min(msg.commit, s.log.lastIndex()));
+      send(s, msg.from, { kind: 'heartbeatReply', seq: msg.seq });
+      return;
+    case 'snapshot': return handleSnapshotChunk(s, msg);
+  }
+}
+
+function handleAppend(s: CoreState, msg: AppendMsg): void {
+  const log = s.log;
+  if (msg.prevIndex < log.committed) {
+    // Everything up to commit is already ours and matches (§3.5 Log Matching).
+    send(s, msg.from, { kind: 'appendReply', success: true, index: log.committed, hintIndex: logIndex(0), hintTerm: mkTerm(0) });
+    return;
+  }
+  const r = log.maybeAppend(msg.prevIndex, msg.prevTerm, msg.entries);
+  if (r === undefined) {
+    // Fast back-tracking: point the leader at the last index whose term could still match.
+    const hintIndex = log.findConflictByTerm(logIndex(Math.min(msg.prevIndex, log.lastIndex())), msg.prevTerm);
+    send(s, msg.from, {
+      kind: 'appendReply', success: false, index: msg.prevIndex, hintIndex, hintTerm: log.term(hintIndex) ?? mkTerm(0),
+    });
+    return;
+  }
+  if (r.truncatedAt !== undefined || msg.entries.some((e) => e.kind === 'config')) recomputeConfig(s);
+  commitTo(s, Math.min(msg.commit, r.last));
+  send(s, msg.from, { kind: 'appendReply', success: true, index: r.last, hintIndex: logIndex(0), hintTerm: mkTerm(0) });
+}
+
+function handleSnapshotChunk(s: CoreState, msg: SnapshotMsg): void {
+  const meta = msg.meta;
+  const reply = (offset: number, done: boolean): void => {
+    send(s, msg.from, { kind: 'snapshotReply', index: meta.index, offset, done });
+  };
+  if (meta.index <= s.log.committed) {
+    s.incoming = undefined;
+    reply(msg.totalBytes, true);
+    return;
+  }
+  let inc = s.incoming;
+  if (inc === undefined || inc.meta.index !== meta.index || inc.meta.term !== meta.term) {
+    if (msg.offset !== 0) {
+      reply(0, false);
+      return;
+    }
+    inc = { meta, chunks: [], received: 0 };
+    s.incoming = inc;
+  }
+  if (msg.offset === inc.received && msg.data.length > 0) {
+    inc.chunks.push(msg.data.slice());
+    inc.received += msg.data.length;
+  }
+  if (!(msg.done && inc.received === msg.totalBytes && msg.offset + msg.data.length === msg.totalBytes)) {
+    reply(inc.received, false);
+    return;
+  }
+  s.incoming = undefined;
+  const data = new Uint8Array(inc.received);
+  let at = 0;
+  for (const c of inc.chunks) {
+    data.set(c, at);
+    at += c.length;
+  }
+  installSnapshot(s, { meta, data });
+  reply(msg.totalBytes, true);
+}
+
+function installSnapshot(s: CoreState, snapshot: Snapshot): void {
+  const meta = snapshot.meta;
+  if (s.log.matchTerm(meta.index, meta.term)) {
+    // We already have the entry it ends at: keep our log, just learn the commit (etcd).
+    commitTo(s, meta.index);
+    return;
+  }
+  s.log.restore(snapshot);
+  s.electionTimerMs = meta.electionTimerMs;
+  recomputeConfig(s);
+  s.pendingSnapshot = { snapshot, install: true };
+}
+
+/** Leader side of the replies. */
+export function handleReply(s: CoreState, msg: AppendReplyMsg | HeartbeatReplyMsg | SnapshotReplyMsg): void {
+  if (s.role !== 'leader') return;
+  const pr = s.progress.get(msg.from);
+  if (pr === undefined) return;
+  pr.recentActive = true;
+  switch (msg.kind) {
+    case 'appendReply': return handleAppendReply(s, msg, pr);
+    case 'heartbeatReply':
+      if (msg.seq > pr.ackedSeq) {
+        pr.ackedSeq = msg.seq;
+        pr.ackedSeqSentTick = s.seqSentTick.get(msg.seq) ?? pr.ackedSeqSentTick;
+      }
+      requests.releaseReads(s);
+      if (pr.state === 'snapshot') {
+        sendSnapshotChunk(s, msg.from, pr);
+        return;
+      }
+      pr.probeSent = false;
+      if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirst();
+      if (pr.match < s.log.lastIndex()) sendAppend(s, msg.from, true);
+      return;
+    case 'snapshotReply':
+      if (pr.state !== 'snapshot' || msg.index !== pr.pendingSnapshot) return;
+      if (msg.done) {
+        pr.maybeUpdate(msg.index);
+        pr.becomeProbe();
+        sendAppend(s, msg.from, true);
+      } else if (msg.offset !== pr.snapshotOffset) {
+        pr.snapshotOffset = msg.offset;
+        sendSnapshotChunk(s, msg.from, pr);
+      }
+      return;
+  }
+}
+
+function handleAppendReply(s: CoreState, msg: AppendReplyMsg, pr: Progress): void {
+  if (!msg.success) {
+    const probe = msg.hintTerm > 0 ? s.log.findConflictByTerm(msg.hintIndex, msg.hintTerm) : msg.hintIndex;
+    if (pr.maybeDecrTo(msg.index, probe)) {
+      if (pr.state === 'replicate') pr.becomeProbe();
+      sendAppend(s, msg.from, true);
+    }
+    return;
+  }
+  if (pr.state === 'replicate') pr.inflights.freeLE(msg.index);
+  if (!pr.maybeUpdate(msg.index)) return;
+  if (pr.state === 'probe' || (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot)) pr.becomeReplicate();
+  if (maybeCommit(s) && s.role === 'leader') bcastAppend(s, true);
+  if (s.role !== 'leader') return;
+  while (sendAppend(s, msg.from, false)) { /* pipeline until the window is full */ }
+  if (s.leadTransferee === msg.from) maybeSendTimeoutNow(s, msg.from);
+  if (isLearner(s.config, msg.from)) requests.checkPromotions(s);
+}
+
+/**
+ * Local compaction: entries up to `index` are replaced by the application's snapshot `data`.
+ *
+ *   before  [snap@3][4 5 6 7 8 9]     compact(7)
+ *   after   [snap@7][8 9]             (meta: term of 7, config and timer in effect at 7)
+ */
+export function compact(s: CoreState, index: LogIndex, data: Uint8Array): AdminResult {
+  const log = s.log;
+  if (index <= log.snap.index) return { ok: false, error: `already compacted to ${log.snap.index}` };
+  if (index > log.applied) return { ok: false, error: `index ${index} is not applied yet` };
+  const t = log.term(index);
+  raftAssert(t !== undefined, 'compaction index not in log');
+  let config: Membership | undefined;
+  let configIndex = log.snap.configIndex;
+  let timer: number | undefined;
+  let lastNormalId: EntryId | null | undefined;
+  for (let i = index; i > log.snap.index && (config === undefined || timer === undefined || lastNormalId === undefined); i--) {
+    const e = log.entry(i);
+    if (e === undefined) break;
+    if (e.kind === 'config' && config === undefined) {
+      config = decodeMembership(e.data);
+      configIndex = e.index;
+    } else if (e.kind === 'electionTimer' && timer === undefined) timer = decodeElectionTimer(e.data);
+    else if (e.kind === 'normal' && lastNormalId === undefined) lastNormalId = e.id;
+  }
+  const meta: SnapshotMeta = {
+    index, term: t, config: config ?? log.snap.config, configIndex,
+    electionTimerMs: timer ?? log.snap.electionTimerMs, lastNormalId: lastNormalId === undefined ? log.snap.lastNormalId : lastNormalId,
+  };
+  const snapshot: Snapshot = { meta, data };
+  log.compact(snapshot);
+  s.pendingSnapshot = { snapshot, install: false };
+  return { ok: true };
+}

@@ -1,0 +1,178 @@
+/**
+ * The mutable state of one RaftCore, shared by the role modules (election.ts, replication.ts,
+ * requests.ts), plus the helpers they all use. Internal: callers use RaftCore.
+ */
+import { raftAssert } from './assert.js';
+import type { RaftConfig } from './config.js';
+import { decodeElectionTimer, decodeMembership } from './codec.js';
+import type { RaftLog } from './log.js';
+import type { MessageBody, RaftMessage } from './messages.js';
+import type { Progress } from './progress.js';
+import type {
+  EntryId, LogEntry, LogIndex, Membership, NodeId, ProposalResult, ReadState, Role, Snapshot, Term,
+} from './types.js';
+import * as replication from './replication.js';
+
+/** Election timer bounds, as in OVS (ELECTION_MIN_MSEC, ELECTION_MAX_MSEC). */
+export const electionTimerMinMs = 100;
+export const electionTimerMaxMs = 600_000;
+
+/** A pending ReadIndex request on the leader (§6.4). */
+export interface PendingRead {
+  readonly requestId: string;
+  /** Where to answer: this node (readStates) or a follower that forwarded it. */
+  readonly from: NodeId;
+  readonly index: LogIndex;
+  readonly seq: number;
+}
+
+/** Fully defaulted settings. */
+export interface Settings {
+  readonly tickMs: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly maxMsgBytes: number;
+  readonly maxInflightMsgs: number;
+  readonly maxInflightBytes: number;
+  readonly snapshotChunkBytes: number;
+  readonly catchUpMaxLagEntries: number;
+  readonly leaseReads: boolean;
+  readonly maxClockDriftRatio: number;
+  readonly voteTwiceInTerm: boolean;
+  readonly commitPriorTermByCounting: boolean;
+  readonly skipPersistBeforeSend: boolean;
+}
+
+/**
+ * Mutable state shared by the role modules. Not exported from index.ts: callers use RaftCore.
+ * (A plain object rather than private fields so election.ts/replication.ts stay small files.)
+ */
+export interface CoreState {
+  readonly id: NodeId;
+  readonly clusterId: string;
+  readonly settings: Settings;
+  readonly random: () => number;
+  readonly log: RaftLog;
+  term: Term;
+  vote: NodeId | null;
+  role: Role;
+  leader: NodeId | null;
+  /** Membership from the latest config entry in the log (§4.1), and that entry's index. */
+  config: Membership;
+  configIndex: LogIndex;
+  /** Committed election timer. */
+  electionTimerMs: number;
+  /** Ticks since the last election-timer reset (follower: since hearing from the leader). */
+  electionElapsed: number;
+  randomizedElectionTicks: number;
+  heartbeatElapsed: number;
+  /** Total ticks, the core's only notion of time (for leases). */
+  now: number;
+  votes: Map<NodeId, boolean>;
+  progress: Map<NodeId, Progress>;
+  leadTransferee: NodeId | null;
+  transferElapsed: number;
+  /** Index of the latest config entry not known committed (one change at a time). */
+  pendingConfIndex: LogIndex;
+  /** Same for election-timer entries. */
+  pendingTimerIndex: LogIndex;
+  /** Leader: entries were appended since the last broadcast (flushed at ready time: batching). */
+  needBcast: boolean;
+  /** Leader: reads wait for the next heartbeat round. */
+  readHeartbeatPending: boolean;
+  /** addVoter: learners to promote once caught up. */
+  pendingPromotions: Set<NodeId>;
+  heartbeatSeq: number;
+  seqSentTick: Map<number, number>;
+  pendingReads: PendingRead[];
+  /** Reads that arrived before the leader committed an entry of its term. */
+  readsBeforeCommit: { requestId: string; from: NodeId }[];
+  /** Proposals made on this node: id -> index once known. */
+  pendingProposals: Map<EntryId, LogIndex | null>;
+  msgs: RaftMessage[];
+  readStates: ReadState[];
+  proposalResults: ProposalResult[];
+  /** Snapshot to persist in the next Ready, and whether it came from the leader. */
+  pendingSnapshot: { snapshot: Snapshot; install: boolean } | undefined;
+  incoming: { meta: Snapshot['meta']; chunks: Uint8Array[]; received: number } | undefined;
+}
+
+export function defaults(c: RaftConfig): Settings {
+  return {
+    tickMs: c.tickMs ?? 10,
+    preVote: c.preVote ?? true,
+    checkQuorum: c.checkQuorum ?? true,
+    maxMsgBytes: c.maxMsgBytes ?? 64 * 1024,
+    maxInflightMsgs: c.maxInflightMsgs ?? 64,
+    maxInflightBytes: c.maxInflightBytes ?? 1024 * 1024,
+    snapshotChunkBytes: c.snapshotChunkBytes ?? 64 * 1024,
+    catchUpMaxLagEntries: c.catchUpMaxLagEntries ?? 0,
+    leaseReads: c.leaseReads ?? false,
+    maxClockDriftRatio: c.maxClockDriftRatio ?? 0.1,
+    voteTwiceInTerm: c.testFaults?.voteTwiceInTerm ?? false,
+    commitPriorTermByCounting: c.testFaults?.commitPriorTermByCounting ?? false,
+    skipPersistBeforeSend: c.testFaults?.skipPersistBeforeSend ?? false,
+  };
+}
+
+/** Election timeout in ticks for the committed timer. */
+export function electionTicks(s: CoreState): number {
+  return Math.max(1, Math.ceil(s.electionTimerMs / s.settings.tickMs));
+}
+
+/** Heartbeat interval: a third of the election timeout, as OVS pings. */
+export function heartbeatTicks(s: CoreState): number {
+  return Math.max(1, Math.floor(electionTicks(s) / 3));
+}
+
+/** Queues a message, filling in the header. */
+export function send(s: CoreState, to: NodeId, body: MessageBody, msgTerm: Term = s.term): void {
+  s.msgs.push({ ...body, from: s.id, to, clusterId: s.clusterId, term: msgTerm } as RaftMessage);
+}
+
+/** Recomputes membership after the log changed below the current config entry. */
+export function recomputeConfig(s: CoreState): void {
+  for (let i = s.log.lastIndex(); i > s.log.snap.index; i--) {
+    const e = s.log.entry(i);
+    if (e?.kind === 'config') {
+      const m = decodeMembership(e.data);
+      raftAssert(m !== undefined, `malformed config entry at ${i}`);
+      setConfig(s, m, e.index);
+      return;
+    }
+  }
+  setConfig(s, s.log.snap.config, s.log.snap.configIndex);
+}
+
+/** Notes config entries among newly appended ones. */
+export function noteAppended(s: CoreState, es: readonly LogEntry[]): void {
+  for (const e of es) {
+    if (e.kind !== 'config') continue;
+    const m = decodeMembership(e.data);
+    raftAssert(m !== undefined, `malformed config entry at ${e.index}`);
+    setConfig(s, m, e.index);
+  }
+}
+
+function setConfig(s: CoreState, m: Membership, index: LogIndex): void {
+  s.config = m;
+  s.configIndex = index;
+  if (s.role === 'leader') replication.syncProgress(s);
+}
+
+/** Advances commit and reacts to newly committed election-timer entries and self-removal. */
+export function commitTo(s: CoreState, index: number): boolean {
+  const old = s.log.committed;
+  if (!s.log.commitTo(index)) return false;
+  for (let i = old + 1; i <= s.log.committed; i++) {
+    const e = s.log.entry(i);
+    if (e?.kind === 'electionTimer') {
+      const ms = decodeElectionTimer(e.data);
+      raftAssert(ms !== undefined, `malformed election timer entry at ${i}`);
+      s.electionTimerMs = ms;
+    }
+  }
+  if (s.role === 'leader') replication.onLeaderCommit(s);
+  return true;
+}
+

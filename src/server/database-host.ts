@@ -1,0 +1,296 @@
+/**
+ * A standalone database: the engine, its LevelDB store and the transactions in flight
+ * (database-backend.ts explains the contract this implements).
+ *
+ * A write is applied to the in-memory engine at once, so the next transaction sees it, and
+ * appended to the store; its monitor updates and its reply wait in the CommitPipeline until the
+ * append resolves (handed to the OS, or fsynced when `durable`), in commit order. A SIGKILL can
+ * therefore lose only commits nobody has been told about. Concurrent durable commits share one
+ * fsync through the store's group commit.
+ *
+ * Blocked `wait` operations (RFC 7047 §5.2.6) are kept and re-run after every commit and when
+ * their timeout expires.
+ *
+ * @example
+ * const { store, schemaJson, records } = await StandaloneStore.open(dir);
+ * const host = new StandaloneHost({ db: replay(parseSchema(schemaJson), records), store, clock, newUuid, logger });
+ * host.transact({ ops, hasLock: () => false }, (results) => reply(results));
+ */
+import type { Json, JsonObject } from '../base/json.js';
+import type { Clock } from '../base/clock.js';
+import type { Uuid } from '../base/uuid.js';
+import { Database, convertDatabase } from '../ovsdb/index.js';
+import type { CommitRecord, DatabaseSchema, Row, RowChanges } from '../ovsdb/types.js';
+import { CommitPipeline } from './commit-pipeline.js';
+import type {
+  AppliedCommit, BackendStats, BackendStatus, DatabaseBackend, TxnRequest, TxnTicket,
+} from './database-backend.js';
+import type { DbStore, Logger, UuidSource } from './ports.js';
+import { TxnHistory } from './txn-history.js';
+
+/** When to rewrite the log as a snapshot on its own (OVS: ovsdb/file.c, 10 MB and 100 records). */
+export interface AutoCompactPolicy {
+  readonly minLogRecords: number;
+  readonly minLogBytes: number;
+  readonly minIntervalMs: number;
+}
+
+export const defaultAutoCompact: AutoCompactPolicy = { minLogRecords: 100, minLogBytes: 10 << 20, minIntervalMs: 10 * 60_000 };
+
+export interface StandaloneHostOptions {
+  /** The engine, already holding the replayed contents (see replay()). */
+  readonly db: Database;
+  /** undefined: memory only (the _Server database). */
+  readonly store: DbStore | undefined;
+  readonly clock: Clock;
+  readonly newUuid: UuidSource;
+  readonly logger: Logger;
+  /** --fsync=always: every commit is durable. */
+  readonly fsyncAlways?: boolean;
+  /** Commits kept for monitor_cond_since (default 100). */
+  readonly historySize?: number;
+  /** false disables automatic compaction. */
+  readonly autoCompact?: AutoCompactPolicy | false;
+  /** The store failed: the process must stop rather than diverge from its disk. */
+  readonly onFatal: (error: Error) => void;
+}
+
+/** Rebuilds a database from its stored records (snapshot first), applied in order. */
+export function replay(schema: DatabaseSchema, records: Iterable<JsonObject>): Database {
+  const db = new Database(schema);
+  for (const r of records) db.apply(r as CommitRecord);
+  return db;
+}
+
+interface Pending {
+  readonly req: TxnRequest;
+  readonly done: (results: readonly Json[]) => void;
+  readonly startedMs: number;
+  retryAtMs: number | undefined;
+  cancelTimer: (() => void) | undefined;
+}
+
+const FINISHED: TxnTicket = { cancel: () => false };
+
+export class StandaloneHost implements DatabaseBackend {
+  #db: Database;
+  readonly #opts: StandaloneHostOptions;
+  readonly #pipeline: CommitPipeline;
+  readonly #history: TxnHistory;
+  readonly #listeners = new Set<(c: AppliedCommit) => void>();
+  readonly #convertListeners = new Set<() => void>();
+  #blocked: Pending[] = [];
+  #retrying = false;
+  #retryAgain = false;
+  #closed = false;
+  #lastCompactMs: number;
+  #compacting = false;
+
+  constructor(opts: StandaloneHostOptions) {
+    this.#opts = opts;
+    this.#db = opts.db;
+    this.#pipeline = new CommitPipeline(opts.onFatal, (e) => opts.logger.log('ERR', 'database', `internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+    this.#history = new TxnHistory(opts.newUuid(), opts.historySize ?? 100);
+    this.#lastCompactMs = opts.clock.nowMs();
+  }
+
+  get name(): string {
+    return this.#db.schema.name;
+  }
+
+  /** The engine (tests, and the _Server maintainer). */
+  get engine(): Database {
+    return this.#db;
+  }
+
+  schema(): DatabaseSchema {
+    return this.#db.schema;
+  }
+
+  status(): BackendStatus {
+    return { model: 'standalone', connected: true, leader: true, index: undefined, cid: undefined, sid: undefined };
+  }
+
+  rows(table: string): Iterable<Row> {
+    return this.#db.table(table)?.values() ?? [];
+  }
+
+  transact(req: TxnRequest, done: (results: readonly Json[]) => void): TxnTicket {
+    const p: Pending = { req, done, startedMs: this.#opts.clock.nowMs(), retryAtMs: undefined, cancelTimer: undefined };
+    if (this.#closed) return FINISHED;
+    if (this.#run(p)) return FINISHED;
+    this.#blocked.push(p);
+    this.#arm(p);
+    return {
+      cancel: () => {
+        const i = this.#blocked.indexOf(p);
+        if (i < 0) return false;
+        this.#blocked.splice(i, 1);
+        p.cancelTimer?.();
+        return true;
+      },
+    };
+  }
+
+  afterPending(action: () => void): void {
+    this.#pipeline.then(action);
+  }
+
+  onCommit(listener: (commit: AppliedCommit) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  onConvert(listener: () => void): () => void {
+    this.#convertListeners.add(listener);
+    return () => this.#convertListeners.delete(listener);
+  }
+
+  lastTxnId(): Uuid {
+    return this.#history.lastTxnId;
+  }
+
+  changesSince(txnId: Uuid): RowChanges[] | undefined {
+    return this.#history.since(txnId);
+  }
+
+  /**
+   * Applies a record that did not come from a client transaction (the _Server maintainer, and
+   * replication later): same commit path, no reserved-database check.
+   */
+  commitRecord(record: CommitRecord, durable = false): void {
+    this.#commit(record, durable);
+  }
+
+  async convert(schema: DatabaseSchema): Promise<void> {
+    const converted = convertDatabase(this.#db, schema); // throws OvsdbError if the data does not fit
+    this.#db = converted;
+    this.#history.reset(this.#opts.newUuid());
+    // Waits on the old schema cannot be re-run against the new one (OVS cancels them too).
+    for (const p of this.#blocked.splice(0)) {
+      p.cancelTimer?.();
+      const results: Json[] = [{ error: 'canceled', details: 'database schema changed' }];
+      this.#pipeline.then(() => p.done(results));
+    }
+    const store = this.#opts.store;
+    if (store) this.#pipeline.barrier(store.replaceSchema(schema.json, converted.snapshotRecord()));
+    for (const l of this.#convertListeners) l();
+    await new Promise<void>((resolve) => this.#pipeline.then(resolve));
+  }
+
+  async compact(): Promise<void> {
+    const store = this.#opts.store;
+    if (!store || this.#compacting) return;
+    this.#compacting = true;
+    try {
+      this.#lastCompactMs = this.#opts.clock.nowMs();
+      await store.compact(this.#db.snapshotRecord());
+    } finally {
+      this.#compacting = false;
+    }
+  }
+
+  stats(): BackendStats {
+    let rows = 0;
+    let cells = 0;
+    for (const t of this.#db.schema.tables.values()) {
+      const n = this.#db.table(t.name)?.size ?? 0;
+      rows += n;
+      cells += n * t.columns.size;
+    }
+    return { rows, cells, blockedTxns: this.#blocked.length, historyTxns: this.#history.size };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const p of this.#blocked.splice(0)) p.cancelTimer?.();
+    await new Promise<void>((resolve) => this.#pipeline.then(resolve));
+    await this.#opts.store?.close();
+  }
+
+  /** Runs one transaction; false if it is blocked on a `wait`. */
+  #run(p: Pending): boolean {
+    const clock = this.#opts.clock;
+    const outcome = this.#db.transact(p.req.ops, {
+      nowMs: clock.nowMs(),
+      startedMs: p.startedMs,
+      newUuid: this.#opts.newUuid,
+      hasLock: p.req.hasLock,
+    });
+    if (outcome.kind === 'blocked') {
+      p.retryAtMs = outcome.retryAtMs;
+      return false;
+    }
+    if (outcome.record) this.#commit(outcome.record, outcome.durable || (this.#opts.fsyncAlways ?? false));
+    const results = outcome.results;
+    this.#pipeline.then(() => p.done(results));
+    return true;
+  }
+
+  #commit(record: CommitRecord, durable: boolean): void {
+    const changes = this.#db.apply(record);
+    const store = this.#opts.store;
+    if (store) this.#pipeline.barrier(store.append(record as JsonObject, { durable }));
+    const txnId = this.#opts.newUuid();
+    this.#history.add(txnId, changes);
+    const commit: AppliedCommit = { txnId, changes };
+    for (const l of this.#listeners) l(commit);
+    this.#maybeCompact();
+    this.#retryBlocked();
+  }
+
+  /** Re-runs every blocked transaction once per commit (reentrant commits loop here). */
+  #retryBlocked(): void {
+    if (this.#blocked.length === 0) return;
+    if (this.#retrying) {
+      this.#retryAgain = true;
+      return;
+    }
+    this.#retrying = true;
+    try {
+      do {
+        this.#retryAgain = false;
+        const list = this.#blocked;
+        this.#blocked = [];
+        const still: Pending[] = [];
+        for (const p of list) {
+          if (this.#run(p)) p.cancelTimer?.();
+          else still.push(p);
+        }
+        this.#blocked = still.concat(this.#blocked);
+      } while (this.#retryAgain && this.#blocked.length > 0);
+    } finally {
+      this.#retrying = false;
+    }
+  }
+
+  /** Sets a timer for a blocked transaction's timeout, if it has one. */
+  #arm(p: Pending): void {
+    p.cancelTimer?.();
+    p.cancelTimer = undefined;
+    const at = p.retryAtMs;
+    if (at === undefined) return;
+    const clock = this.#opts.clock;
+    p.cancelTimer = clock.setTimer(Math.max(1, Math.ceil(at - clock.nowMs())), () => {
+      p.cancelTimer = undefined;
+      const i = this.#blocked.indexOf(p);
+      if (i < 0) return;
+      this.#blocked.splice(i, 1); // out of the list first: #run may commit and retry the others
+      if (!this.#run(p)) {
+        this.#blocked.push(p);
+        this.#arm(p);
+      }
+    });
+  }
+
+  #maybeCompact(): void {
+    const policy = this.#opts.autoCompact ?? defaultAutoCompact;
+    const store = this.#opts.store;
+    if (!store || policy === false || this.#compacting) return;
+    const s = store.stats();
+    if (s.logRecords < policy.minLogRecords || s.logBytes < policy.minLogBytes) return;
+    if (this.#opts.clock.nowMs() - this.#lastCompactMs < policy.minIntervalMs) return;
+    this.compact().catch((e: unknown) => this.#opts.onFatal(e instanceof Error ? e : new Error(String(e))));
+  }
+}

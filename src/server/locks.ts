@@ -1,0 +1,74 @@
+/**
+ * Server-wide named locks (RFC 7047 §4.1.8-4.1.10), as ovsdb/server.c keeps them: per lock a
+ * queue of waiting sessions, the head being the owner. `steal` puts the thief at the head, and
+ * the robbed owner stays queued behind it (it gets "locked" again once the thief unlocks).
+ * Clustered databases will need a cluster-wide implementation of the same interface.
+ *
+ * @example
+ * const locks = new LockTable();
+ * locks.lock('L', s1);          // {acquired: true}
+ * locks.lock('L', s2);          // {acquired: false}; s2 is notified when s1 unlocks
+ * locks.unlock('L', s1);        // returns s2: send it "locked"
+ */
+
+/** A lock holder as the table sees it: anything with an identity. */
+export type LockOwner = object;
+
+export interface LockManager {
+  /** Queues `who` for lock `name`; acquired is true if it holds the lock now. */
+  lock(name: string, who: LockOwner): { acquired: boolean };
+  /** Takes the lock from its owner; returns the robbed owner (to notify "stolen"), if any. */
+  steal(name: string, who: LockOwner): { victim: LockOwner | undefined };
+  /** Leaves the queue; returns the session that now owns the lock (to notify "locked"), if new. */
+  unlock(name: string, who: LockOwner): { newOwner: LockOwner | undefined };
+  /** True if `who` is queued for `name` (owning or waiting). */
+  isQueued(name: string, who: LockOwner): boolean;
+  /** True if `who` owns `name`. */
+  holds(name: string, who: LockOwner): boolean;
+  /** Number of locks with any session queued. */
+  readonly size: number;
+}
+
+export class LockTable implements LockManager {
+  readonly #queues = new Map<string, LockOwner[]>();
+
+  get size(): number {
+    return this.#queues.size;
+  }
+
+  lock(name: string, who: LockOwner): { acquired: boolean } {
+    let q = this.#queues.get(name);
+    if (!q) this.#queues.set(name, (q = []));
+    q.push(who);
+    return { acquired: q[0] === who };
+  }
+
+  steal(name: string, who: LockOwner): { victim: LockOwner | undefined } {
+    let q = this.#queues.get(name);
+    if (!q) this.#queues.set(name, (q = []));
+    const victim = q[0];
+    q.unshift(who);
+    return { victim };
+  }
+
+  unlock(name: string, who: LockOwner): { newOwner: LockOwner | undefined } {
+    const q = this.#queues.get(name);
+    if (!q) return { newOwner: undefined };
+    const i = q.indexOf(who);
+    if (i < 0) return { newOwner: undefined };
+    q.splice(i, 1);
+    if (q.length === 0) {
+      this.#queues.delete(name);
+      return { newOwner: undefined };
+    }
+    return { newOwner: i === 0 ? q[0] : undefined };
+  }
+
+  isQueued(name: string, who: LockOwner): boolean {
+    return this.#queues.get(name)?.includes(who) ?? false;
+  }
+
+  holds(name: string, who: LockOwner): boolean {
+    return this.#queues.get(name)?.[0] === who;
+  }
+}

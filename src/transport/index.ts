@@ -1,0 +1,7 @@
+/** Socket adapters: addresses, listeners, connectors, JSON-RPC connections, the control socket. */
+export * from './address.js';
+export * from './connect.js';
+export * from './jsonrpc-connection.js';
+export * from './listen.js';
+export * from './tls-files.js';
+export * from './unixctl.js';

@@ -1,0 +1,256 @@
+/**
+ * JSON-RPC over one stream socket (RFC 7047 §4): bytes in through the JsonFramer, messages out
+ * as JSON text with no delimiter (as OVS writes them).
+ *
+ * Writes are batched: everything sent during one turn of the event loop goes to the kernel in a
+ * single write on the next tick (one syscall for a monitor update burst plus the transact reply).
+ * `backlogBytes` reports what the OS has not accepted yet, so producers such as monitors can
+ * throttle; `drained()` resolves when it reaches zero.
+ *
+ * Garbage from the peer (framer error or a value that is not a JSON-RPC message) closes the
+ * connection, as OVS's jsonrpc does (EPROTO): `onClose` then reports `protocolError`.
+ *
+ * @example
+ * const { socket, peer } = await connect(parseActiveAddress('unix:/run/db.sock'));
+ * const conn = new JsonRpcConnection(socket, { peer, answerEcho: true });
+ * conn.onMessage((m) => { if (m.kind === 'notification') console.log(m.method, m.params); });
+ * const dbs = await conn.request('list_dbs', []);
+ */
+import type { Socket } from 'node:net';
+import type { Json } from '../base/json.js';
+import { systemClock, type Clock } from '../base/clock.js';
+import { JsonRpcClosedError, JsonRpcRemoteError, type CloseInfo, type JsonRpcChannel } from '../jsonrpc/channel.js';
+import { JsonFramer, type FramerLimits } from '../jsonrpc/framer.js';
+import { decodeMessage, encodeMessage, type JsonRpcId, type JsonRpcMessage } from '../jsonrpc/messages.js';
+import { InactivityProbe, PendingCalls } from '../jsonrpc/session.js';
+
+export interface JsonRpcConnectionOptions {
+  /** Peer text for logs (see describePeer). */
+  readonly peer?: string | undefined;
+  /** Size and depth limits on incoming messages. */
+  readonly limits?: Partial<FramerLimits> | undefined;
+  /**
+   * Answer incoming "echo" requests here with their params (RFC 7047 §4.1.11) instead of
+   * delivering them to onMessage. Default false.
+   */
+  readonly answerEcho?: boolean | undefined;
+  /** Send "echo" after this much silence and disconnect after as much again; 0 (default) disables. */
+  readonly probeIntervalMs?: number | undefined;
+  readonly clock?: Clock | undefined;
+}
+
+interface Pending {
+  resolve(result: Json): void;
+  reject(error: Error): void;
+}
+
+/** A JsonRpcChannel over a net.Socket (or tls.TLSSocket). */
+export class JsonRpcConnection implements JsonRpcChannel {
+  readonly peer: string;
+  private readonly socket: Socket;
+  private readonly framer: JsonFramer;
+  private readonly answerEcho: boolean;
+  private readonly clock: Clock;
+  private readonly calls = new PendingCalls<Pending>();
+  private readonly probe: InactivityProbe | undefined;
+  private cancelProbeTimer: (() => void) | undefined;
+  private messageHandler: ((m: JsonRpcMessage) => void) | undefined;
+  private readonly closeHandlers: ((info: CloseInfo) => void)[] = [];
+  private outQueue: string[] = [];
+  private outQueueBytes = 0;
+  private flushScheduled = false;
+  private closing = false;
+  private closed = false;
+  private closeError: Error | undefined;
+  private protocolError: string | undefined;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(socket: Socket, options: JsonRpcConnectionOptions = {}) {
+    this.socket = socket;
+    this.peer = options.peer ?? 'unknown';
+    this.framer = new JsonFramer(options.limits ?? {});
+    this.answerEcho = options.answerEcho ?? false;
+    this.clock = options.clock ?? systemClock;
+    socket.setNoDelay?.(true);
+    socket.on('error', (e) => {
+      this.closeError ??= e;
+    });
+    socket.on('close', () => this.finish());
+    socket.on('drain', () => this.checkDrained());
+    const interval = options.probeIntervalMs ?? 0;
+    if (interval > 0) {
+      this.probe = new InactivityProbe(interval, this.clock.nowMs());
+      this.armProbe();
+    }
+  }
+
+  get open(): boolean {
+    return !this.closing && !this.closed;
+  }
+
+  get backlogBytes(): number {
+    return this.outQueueBytes + (this.closed ? 0 : this.socket.writableLength);
+  }
+
+  /** Starts reading; messages that arrive before this call wait in the socket. */
+  onMessage(handler: (message: JsonRpcMessage) => void): void {
+    const first = this.messageHandler === undefined;
+    this.messageHandler = handler;
+    if (first) this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
+  }
+
+  onClose(handler: (info: CloseInfo) => void): void {
+    if (this.closed) handler({ error: this.closeError, protocolError: this.protocolError });
+    else this.closeHandlers.push(handler);
+  }
+
+  request(method: string, params: readonly Json[]): Promise<Json> {
+    if (!this.open) return Promise.reject(new JsonRpcClosedError());
+    return new Promise<Json>((resolve, reject) => {
+      const id = this.calls.add({ resolve, reject });
+      this.send({ kind: 'request', method, params, id });
+    });
+  }
+
+  notify(method: string, params: readonly Json[]): void {
+    this.send({ kind: 'notification', method, params });
+  }
+
+  respond(id: JsonRpcId, result: Json): void {
+    this.send({ kind: 'response', result, id });
+  }
+
+  respondError(id: JsonRpcId, error: Json): void {
+    this.send({ kind: 'error', error, id });
+  }
+
+  send(message: JsonRpcMessage): void {
+    if (!this.open) return;
+    const text = encodeMessage(message);
+    this.outQueue.push(text);
+    // Characters, not bytes: close enough for backpressure decisions and cheap.
+    this.outQueueBytes += text.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+  }
+
+  drained(): Promise<void> {
+    if (this.backlogBytes === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  close(): void {
+    if (this.closing || this.closed) return;
+    this.closing = true;
+    this.flush();
+    this.socket.end();
+    // A peer that never reads would keep the socket half-open forever.
+    const cancel = this.clock.setTimer(5000, () => this.socket.destroy());
+    this.socket.once('close', cancel);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed || this.outQueue.length === 0) return;
+    const text = this.outQueue.length === 1 ? (this.outQueue[0] ?? '') : this.outQueue.join('');
+    this.outQueue = [];
+    this.outQueueBytes = 0;
+    this.socket.write(text);
+  }
+
+  private checkDrained(): void {
+    if (this.backlogBytes !== 0 && !this.closed) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closed || this.closing) return;
+    this.probe?.noteActivity(this.clock.nowMs());
+    const out = this.framer.push(chunk);
+    for (const value of out.values) {
+      if (this.closing) return;
+      const decoded = decodeMessage(value);
+      if (!decoded.ok) {
+        this.failProtocol(`received bad JSON-RPC message: ${decoded.error}`);
+        return;
+      }
+      this.dispatch(decoded.message);
+    }
+    if (out.error) this.failProtocol(out.error.message);
+  }
+
+  private dispatch(m: JsonRpcMessage): void {
+    if (m.kind === 'response' || m.kind === 'error') {
+      const call = this.calls.settle(m.id);
+      if (call) {
+        if (m.kind === 'response') call.resolve(m.result);
+        else call.reject(new JsonRpcRemoteError(m.error));
+      } else {
+        // Not one of ours: hand it over (a caller may use its own ids via send()).
+        this.deliver(m);
+      }
+      return;
+    }
+    if (this.answerEcho && m.kind === 'request' && m.method === 'echo') {
+      this.respond(m.id, m.params);
+      return;
+    }
+    this.deliver(m);
+  }
+
+  private deliver(m: JsonRpcMessage): void {
+    try {
+      this.messageHandler?.(m);
+    } catch (e) {
+      // A throwing handler is a bug in this program; never let it take the process down from a
+      // socket callback. Drop this connection instead.
+      this.closeError ??= e instanceof Error ? e : new Error(String(e));
+      this.close();
+    }
+  }
+
+  private failProtocol(message: string): void {
+    this.protocolError ??= message;
+    this.close();
+  }
+
+  private armProbe(): void {
+    const probe = this.probe;
+    if (!probe || this.closed) return;
+    const deadline = probe.nextDeadlineMs();
+    if (deadline === undefined) return;
+    this.cancelProbeTimer?.();
+    this.cancelProbeTimer = this.clock.setTimer(Math.max(0, deadline - this.clock.nowMs()), () => {
+      switch (probe.poll(this.clock.nowMs())) {
+        case 'send-echo':
+          this.request('echo', []).catch(() => undefined);
+          break;
+        case 'disconnect':
+          this.closeError ??= new Error(`no response to inactivity probe after ${probe.intervalMs} ms`);
+          this.socket.destroy();
+          return;
+        case 'none':
+          break;
+      }
+      this.armProbe();
+    });
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing = true;
+    this.cancelProbeTimer?.();
+    this.outQueue = [];
+    this.outQueueBytes = 0;
+    const err = new JsonRpcClosedError(this.closeError ? `connection closed: ${this.closeError.message}` : 'connection closed');
+    for (const call of this.calls.drain()) call.reject(err);
+    this.checkDrained();
+    const info: CloseInfo = { error: this.closeError, protocolError: this.protocolError };
+    for (const h of this.closeHandlers.splice(0)) h(info);
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * The simulated world: N real Raft servers, their disks and clocks, the network between them and
+ * the clients, advanced one tick at a time in a fixed order (TigerBeetle's simulator loop):
+ *
+ *     disks complete writes → servers tick → network delivers → clients act → faults → checkers
+ *
+ * Everything random comes from PRNG streams derived from the seed, so a seed replays exactly.
+ * Safety checkers run on every event (writes, applies, role changes); the linearizability check
+ * runs on the whole history at the end.
+ */
+import { Prng } from '../../src/base/prng.js';
+import type { RaftTestFaults } from '../../src/raft/config.js';
+import type { RaftMessage } from '../../src/raft/messages.js';
+import { nodeId, type ConfChange } from '../../src/raft/types.js';
+import { RaftSafetyChecker, type LogView } from './checkers/raft-safety.js';
+import { ReplicaEqualityChecker } from './checkers/replica-equality.js';
+import { ViolationError } from './checkers/violation.js';
+import { NodeClock, SimClock } from './sim-clock.js';
+import { SimDisk } from './sim-disk.js';
+import { SimNetwork } from './sim-network.js';
+import { SimNode, type NodeHooks } from './sim-node.js';
+import type { SwarmOptions } from './swarm.js';
+import { Trace } from './trace.js';
+import { History, SimClient, type ClientRequest, type ClientResponse } from './workload.js';
+
+/** Counters for reports. */
+export interface ClusterStats {
+  crashes: number;
+  restarts: number;
+  partitions: number;
+  confChanges: number;
+  transfers: number;
+  snapshots: number;
+  timerChanges: number;
+  leaderChanges: number;
+  acks: number;
+}
+
+/** The world of one seed. */
+export class SimCluster {
+  readonly clock: SimClock;
+  readonly network: SimNetwork<RaftMessage>;
+  readonly ids: readonly string[];
+  readonly disks = new Map<string, SimDisk>();
+  readonly clocks = new Map<string, NodeClock>();
+  readonly nodes = new Map<string, SimNode | undefined>();
+  readonly downUntil = new Map<string, number>();
+  readonly incarnations = new Map<string, number>();
+  readonly safety = new RaftSafetyChecker();
+  readonly replicas = new ReplicaEqualityChecker();
+  readonly history = new History();
+  readonly clients: SimClient[] = [];
+  readonly trace = new Trace(200);
+  readonly stats: ClusterStats = {
+    crashes: 0, restarts: 0, partitions: 0, confChanges: 0, transfers: 0, snapshots: 0, timerChanges: 0, leaderChanges: 0, acks: 0,
+  };
+  /** Client traffic in flight: tick → deliveries. */
+  #toNodes = new Map<number, ClientRequest[]>();
+  #toClients = new Map<number, ClientResponse[]>();
+  #faults: Prng;
+  #clientPrng: Prng;
+  #lastLeader = new Map<string, string>();
+  /** When false: no crashes, partitions or admin events (the liveness phase). */
+  faultsOn = true;
+  /** When false clients start no new operations. */
+  clientsIssue = true;
+
+  constructor(
+    readonly options: SwarmOptions,
+    readonly testFaults: RaftTestFaults | undefined = undefined,
+  ) {
+    const seed = options.seed;
+    this.clock = new SimClock(options.tickMs);
+    this.network = new SimNetwork(options.network, new Prng(seed ^ 0x6e6574));
+    this.#faults = new Prng(seed ^ 0xfa17);
+    this.#clientPrng = new Prng(seed ^ 0xc11e);
+    const total = options.voterCount + options.spareCount;
+    this.ids = Array.from({ length: total }, (_, i) => `n${i + 1}`);
+    const voters = this.ids.slice(0, options.voterCount);
+    const driftPrng = new Prng(seed ^ 0xd21f);
+    const diskPrng = new Prng(seed ^ 0xd15c);
+    for (const id of this.ids) {
+      this.disks.set(id, new SimDisk(options.disk, diskPrng));
+      const drift = driftPrng.int(-options.driftPpmMax, options.driftPpmMax);
+      this.clocks.set(id, new NodeClock(this.clock, drift, driftPrng.int(0, 1000)));
+      this.incarnations.set(id, 0);
+    }
+    for (const id of this.ids) {
+      const disk = this.disks.get(id);
+      if (disk !== undefined) disk.onWrite = (batch, before) => this.safety.observeWrite(id, batch, before);
+      this.#start(id, voters.includes(id) ? voters : undefined);
+    }
+    for (let c = 1; c <= options.clientCount; c++) {
+      const opts = { requestProbability: options.requestProbability, timeoutTicks: options.clientTimeoutTicks, keyCount: options.keyCount, attemptsMax: 12 };
+      this.clients.push(new SimClient(c, opts, this.history, new Prng(seed * 7 + c)));
+    }
+  }
+
+  #bootstrap = new Map<string, readonly string[] | undefined>();
+
+  #start(id: string, bootstrapVoters?: readonly string[]): void {
+    if (!this.#bootstrap.has(id)) this.#bootstrap.set(id, bootstrapVoters);
+    const disk = this.disks.get(id);
+    const clock = this.clocks.get(id);
+    if (disk === undefined || clock === undefined) throw new Error(`unknown node ${id}`);
+    const incarnation = (this.incarnations.get(id) ?? 0) + 1;
+    this.incarnations.set(id, incarnation);
+    const o = this.options;
+    const node = new SimNode(id, disk, clock, {
+      clusterId: `sim-${o.seed}`, tickMs: o.tickMs, electionTimerMs: o.electionTimerMs, preVote: o.preVote,
+      checkQuorum: o.checkQuorum, leaseReads: o.leaseReads, bootstrapVoters: this.#bootstrap.get(id), seed: o.seed,
+      testFaults: this.testFaults,
+    }, this.#hooks, incarnation);
+    this.nodes.set(id, node);
+    node.pump();
+  }
+
+  readonly #hooks: NodeHooks = {
+    send: (msg) => this.network.send(this.clock.tick, msg.from, msg.to, msg),
+    respond: (r) => this.#queue(this.#toClients, this.clock.tick + this.#clientPrng.int(1, 2), r),
+    applied: (node, entry, sm) => {
+      this.safety.observeApply(node, entry);
+      this.replicas.observe(node, entry.index, sm.toJson());
+      this.trace.add(`${node} apply ${entry.index} ${entry.id}`);
+    },
+    reset: (node, index, sm) => {
+      this.safety.observeReset(node, index);
+      this.replicas.observe(node, index, sm.toJson());
+    },
+    acked: (id, index) => {
+      this.stats.acks += 1;
+      this.safety.observeAck(id, index);
+    },
+    trace: (line) => this.trace.add(line),
+  };
+
+  #queue<T>(m: Map<number, T[]>, tick: number, item: T): void {
+    let list = m.get(tick);
+    if (list === undefined) {
+      list = [];
+      m.set(tick, list);
+    }
+    list.push(item);
+  }
+
+  /** Advances the world by one tick; throws ViolationError on a safety violation. */
+  step(): void {
+    this.clock.advance();
+    const now = this.clock.tick;
+    this.safety.tick = now;
+    this.replicas.tick = now;
+    for (const id of this.ids) this.disks.get(id)?.tick(now);
+    for (const id of this.ids) this.nodes.get(id)?.tick();
+    for (const p of this.network.deliver(now)) {
+      const node = this.nodes.get(p.to);
+      if (node === undefined) continue;
+      node.step(p.msg);
+    }
+    this.#clientsStep(now);
+    if (this.faultsOn) this.#injectFaults(now);
+    this.#observeRoles();
+  }
+
+  #clientsStep(now: number): void {
+    const responses = this.#toClients.get(now);
+    if (responses !== undefined) {
+      this.#toClients.delete(now);
+      for (const r of responses) this.clients[r.clientId - 1]?.receive(now, r);
+    }
+    for (const c of this.clients) {
+      const req = c.tick(now, this.ids, this.clientsIssue);
+      if (req !== undefined) this.#queue(this.#toNodes, now + this.#clientPrng.int(1, 2), req);
+    }
+    const requests = this.#toNodes.get(now);
+    if (requests !== undefined) {
+      this.#toNodes.delete(now);
+      for (const r of requests) this.nodes.get(r.target)?.request(r);
+    }
+  }
+
+  #observeRoles(): void {
+    for (const id of this.ids) {
+      const node = this.nodes.get(id);
+      if (node === undefined) continue;
+      const core = node.core;
+      const role = core.role;
+      if (role === 'leader' && this.#lastLeader.get(id) !== `${core.term}`) {
+        this.#lastLeader.set(id, `${core.term}`);
+        this.stats.leaderChanges += 1;
+        this.trace.add(`${id} leader ${core.term}`);
+      }
+      this.safety.observeRole(id, role, core.term, () => coreLogView(node));
+    }
+  }
+
+  /** The current leader with the highest term among running servers, if any. */
+  leader(): SimNode | undefined {
+    let best: SimNode | undefined;
+    for (const id of this.ids) {
+      const n = this.nodes.get(id);
+      if (n !== undefined && n.core.role === 'leader' && (best === undefined || n.core.term > best.core.term)) best = n;
+    }
+    return best;
+  }
+
+  /** Crashes `id`: in-flight disk writes may be lost, timers and memory are gone. */
+  crash(id: string, downTicks: number): void {
+    const node = this.nodes.get(id);
+    if (node === undefined) return;
+    node.stop();
+    this.disks.get(id)?.crash();
+    this.clocks.get(id)?.reset();
+    this.nodes.set(id, undefined);
+    this.downUntil.set(id, this.clock.tick + downTicks);
+    this.stats.crashes += 1;
+    this.trace.add(`${id} crash`);
+  }
+
+  /** Restarts `id` from its durable disk. */
+  restart(id: string): void {
+    if (this.nodes.get(id) !== undefined) return;
+    this.downUntil.delete(id);
+    this.stats.restarts += 1;
+    this.trace.add(`${id} restart`);
+    this.#start(id);
+  }
+
+  #injectFaults(now: number): void {
+    const o = this.options;
+    const f = this.#faults;
+    for (const id of this.ids) {
+      const node = this.nodes.get(id);
+      if (node !== undefined && f.chance(o.crashProbability)) this.crash(id, f.int(1, o.downTicksMax));
+      else if (node === undefined && now >= (this.downUntil.get(id) ?? 0)) this.restart(id);
+    }
+    if (f.chance(o.partitionChangeProbability)) {
+      this.stats.partitions += 1;
+      if (f.chance(0.4)) this.network.heal();
+      else this.network.partition(o.partitionMode, this.ids);
+      this.trace.add(`partition ${this.network.describePartition()}`);
+    }
+    if (f.chance(o.membershipChangeProbability)) this.#changeMembership();
+    if (f.chance(o.transferProbability)) this.#transfer();
+    if (f.chance(o.snapshotProbability)) {
+      const up = this.ids.filter((id) => this.nodes.get(id) !== undefined);
+      if (up.length > 0 && this.nodes.get(f.pick(up))?.compact() === true) this.stats.snapshots += 1;
+    }
+    if (f.chance(o.electionTimerChangeProbability)) {
+      const leader = this.leader();
+      if (leader !== undefined) {
+        const cur = leader.core.electionTimerMs;
+        const next = Math.max(100, Math.min(1000, f.int(Math.floor(cur / 2), cur * 2)));
+        if (leader.core.changeElectionTimer(next).ok) this.stats.timerChanges += 1;
+        leader.pump();
+      }
+    }
+  }
+
+  #changeMembership(): void {
+    const leader = this.leader();
+    if (leader === undefined) return;
+    const cfg = leader.core.config;
+    const f = this.#faults;
+    const choices: ConfChange[] = [];
+    for (const id of this.ids) {
+      const n = nodeId(id);
+      if (cfg.voters.includes(n)) {
+        if (cfg.voters.length > 1) choices.push({ type: 'remove', node: n });
+      } else if (cfg.learners.includes(n)) {
+        choices.push({ type: 'promote', node: n }, { type: 'remove', node: n });
+      } else choices.push({ type: 'addVoter', node: n }, { type: 'addLearner', node: n });
+    }
+    if (choices.length === 0) return;
+    const cc = f.pick(choices);
+    const r = leader.core.proposeConfChange(cc);
+    leader.pump();
+    if (r.ok) {
+      this.stats.confChanges += 1;
+      this.trace.add(`conf ${cc.type} ${cc.node}`);
+    }
+  }
+
+  #transfer(): void {
+    const leader = this.leader();
+    if (leader === undefined) return;
+    const voters = leader.core.config.voters.filter((v) => v !== leader.core.id);
+    const to = voters.length > 0 && this.#faults.chance(0.7) ? this.#faults.pick(voters) : undefined;
+    const r = leader.core.transferLeadership(to);
+    leader.pump();
+    if (r.ok) this.stats.transfers += 1;
+  }
+
+  /** Enters the liveness phase: heal the network, stop faults, restart every crashed server. */
+  calm(): void {
+    this.faultsOn = false;
+    this.network.heal();
+    this.network.calm();
+    for (const id of this.ids) if (this.nodes.get(id) === undefined) this.restart(id);
+  }
+
+  /** Runs `ticks` steps, stopping early when `until` returns true. Returns ticks run. */
+  run(ticks: number, until?: () => boolean): number {
+    for (let i = 0; i < ticks; i++) {
+      this.step();
+      if (until?.()) return i + 1;
+    }
+    return ticks;
+  }
+}
+
+function coreLogView(node: SimNode): LogView {
+  const core = node.core;
+  return {
+    firstIndex: core.firstIndex,
+    entry: (i) => core.entries(i, i + 1)[0],
+  };
+}
+
+export { ViolationError };

@@ -1,0 +1,120 @@
+/**
+ * Swarm testing (TigerBeetle VOPR, Groce et al. 2012): the seed alone picks the shape of the
+ * world and every fault rate, so a few hundred seeds cover calm clusters, lossy ones, ones that
+ * crash all the time, and everything between. Printing the options of a failing seed says what
+ * kind of world broke.
+ */
+import { Prng } from '../../src/base/prng.js';
+import type { DiskOptions } from './sim-disk.js';
+import type { NetworkOptions, PartitionMode } from './sim-network.js';
+
+/** Everything one simulation run needs, derived from its seed. */
+export interface SwarmOptions {
+  readonly seed: number;
+  /** Founding voters (1..7). */
+  readonly voterCount: number;
+  /** Extra servers that may be added later (voters + spares <= 7). */
+  readonly spareCount: number;
+  readonly tickMs: number;
+  readonly electionTimerMs: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly leaseReads: boolean;
+  readonly network: NetworkOptions;
+  readonly partitionMode: PartitionMode;
+  /** Per tick, chance the partition is replaced by a fresh one (or healed). */
+  readonly partitionChangeProbability: number;
+  readonly disk: DiskOptions;
+  /** Per tick and node, chance the node crashes. */
+  readonly crashProbability: number;
+  /** Ticks a crashed node stays down, at most. */
+  readonly downTicksMax: number;
+  /** Largest clock rate error, parts per million. */
+  readonly driftPpmMax: number;
+  readonly clientCount: number;
+  /** Per tick and idle client, chance it issues an operation. */
+  readonly requestProbability: number;
+  readonly clientTimeoutTicks: number;
+  readonly keyCount: number;
+  /** Per tick chances of the admin events. */
+  readonly membershipChangeProbability: number;
+  readonly transferProbability: number;
+  readonly snapshotProbability: number;
+  readonly electionTimerChangeProbability: number;
+  /** Ticks with faults, then ticks of the liveness phase. */
+  readonly faultTicks: number;
+  readonly livenessTicks: number;
+}
+
+/** Picks every option from `seed`; `ticks` overrides the length of the fault phase. */
+export function swarmOptions(seed: number, ticks = 3000): SwarmOptions {
+  const prng = new Prng(seed ^ 0x5eed);
+  const tickMs = 10;
+  const voterCount = prng.pick([1, 2, 3, 3, 3, 4, 5, 5, 6, 7]);
+  const spareCount = prng.int(0, Math.min(2, 7 - voterCount));
+  const electionTimerMs = prng.pick([100, 200, 300, 500, 1000]);
+  const electionTicks = electionTimerMs / tickMs;
+  const delayTicksMax = Math.max(1, Math.min(prng.int(1, 8), Math.floor(electionTicks / 4)));
+  const lossy = prng.chance(0.6);
+  const crashy = prng.chance(0.5);
+  const partitionMode = prng.pick<PartitionMode>(['none', 'isolate-one', 'split', 'asymmetric', 'random-links']);
+  const leaseReads = prng.chance(0.25);
+  // A lease is only safe if clocks drift less than the bound the core assumes (0.1 by default).
+  const driftPpmMax = leaseReads ? prng.pick([0, 1000, 20_000]) : prng.pick([0, 1000, 50_000, 200_000]);
+  return {
+    seed,
+    voterCount,
+    spareCount,
+    tickMs,
+    electionTimerMs,
+    preVote: prng.chance(0.8),
+    checkQuorum: prng.chance(0.8),
+    leaseReads,
+    network: {
+      delayTicksMin: 1,
+      delayTicksMax,
+      lossProbability: lossy ? prng.pick([0.01, 0.05, 0.1, 0.2]) : 0,
+      duplicateProbability: prng.pick([0, 0, 0.01, 0.05]),
+      reorder: prng.chance(0.5),
+      capacityPackets: 10_000,
+    },
+    partitionMode,
+    partitionChangeProbability: partitionMode === 'none' ? 0 : prng.pick([0.002, 0.005, 0.02]),
+    disk: {
+      latencyTicksMin: 0,
+      latencyTicksMax: prng.pick([0, 1, 2, 4]),
+      slowProbability: prng.pick([0, 0, 0.01, 0.05]),
+      slowTicksMax: prng.pick([5, 20, 50]),
+      crashSurvivalProbability: prng.pick([0, 0.5, 0.9]),
+    },
+    crashProbability: crashy ? prng.pick([0.0005, 0.001, 0.003]) : 0,
+    downTicksMax: prng.pick([10, 50, 200]),
+    driftPpmMax,
+    clientCount: prng.int(1, 5),
+    requestProbability: prng.pick([0.05, 0.2, 0.5]),
+    clientTimeoutTicks: Math.max(20, electionTicks * prng.int(2, 4)),
+    keyCount: prng.int(1, 4),
+    membershipChangeProbability: prng.pick([0, 0.001, 0.003]),
+    transferProbability: prng.pick([0, 0.001, 0.003]),
+    snapshotProbability: prng.pick([0, 0.002, 0.01]),
+    electionTimerChangeProbability: prng.pick([0, 0, 0.0005]),
+    faultTicks: ticks,
+    livenessTicks: Math.max(600, electionTicks * 40),
+  };
+}
+
+/** A one-line description of a world, for failure reports. */
+export function describeSwarm(o: SwarmOptions): string {
+  const n = o.network;
+  return [
+    `voters=${o.voterCount}+${o.spareCount}`,
+    `election=${o.electionTimerMs}ms`,
+    `prevote=${o.preVote} checkquorum=${o.checkQuorum} lease=${o.leaseReads}`,
+    `delay=${n.delayTicksMin}..${n.delayTicksMax} loss=${n.lossProbability} dup=${n.duplicateProbability} reorder=${n.reorder}`,
+    `partition=${o.partitionMode}@${o.partitionChangeProbability}`,
+    `disk=${o.disk.latencyTicksMin}..${o.disk.latencyTicksMax}+slow${o.disk.slowProbability} survive=${o.disk.crashSurvivalProbability}`,
+    `crash=${o.crashProbability} drift=${o.driftPpmMax}ppm`,
+    `clients=${o.clientCount} keys=${o.keyCount}`,
+    `member=${o.membershipChangeProbability} transfer=${o.transferProbability} snap=${o.snapshotProbability} etimer=${o.electionTimerChangeProbability}`,
+  ].join(' ');
+}

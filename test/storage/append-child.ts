@@ -1,0 +1,27 @@
+/**
+ * Child process for the crash test: appends records from 16 concurrent appenders forever and
+ * prints "ack N" once the append of record N has resolved. The parent SIGKILLs it mid-way.
+ * Usage: node append-child.js DIR
+ */
+import { StandaloneStore } from '../../src/storage/standalone-db-store.js';
+
+async function main(): Promise<void> {
+  const dir = process.argv[2];
+  if (dir === undefined) throw new Error('usage: append-child DIR');
+  const store = await StandaloneStore.create(dir, { name: 'crash', tables: {} });
+  let next = 0;
+  const appender = async (worker: number): Promise<void> => {
+    for (;;) {
+      const n = next++;
+      // Every fourth record durable, so both kinds of acknowledgement are tested.
+      await store.append({ T: { [`row-${n}`]: { n, worker } } }, { durable: n % 4 === 0 });
+      process.stdout.write(`ack ${n}\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, (_, w) => appender(w)));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,200 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_FORMAT, KEY_SNAPSHOT, logKey, parseLogKey } from '../../src/storage/keys.js';
+import { StandaloneStore, type StoredRecord } from '../../src/storage/standalone-db-store.js';
+import { transpileForChild } from './transpile-for-child.js';
+
+let root = '';
+let n = 0;
+const newDir = (): string => join(root, `db${n++}`);
+const schema = { name: 'test', version: '1.0.0', tables: { T: { columns: { n: { type: 'integer' } } } } };
+const rec = (i: number): StoredRecord => ({ T: { [`u${i}`]: { n: i } } });
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'ovsdb-ts-store-'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('log keys', () => {
+  it('sort numerically and round-trip', () => {
+    expect(logKey(9) < logKey(10)).toBe(true);
+    expect(logKey(99_999) < logKey(100_000)).toBe(true);
+    expect(parseLogKey(logKey(Number.MAX_SAFE_INTEGER))).toBe(Number.MAX_SAFE_INTEGER);
+    for (const bad of ['l:1', 'l:000000000000000x', 'm:0000000000000001', 'l:0000000000000000']) expect(parseLogKey(bad)).toBeUndefined();
+    expect(() => logKey(0)).toThrow();
+    expect(() => logKey(1.5)).toThrow();
+  });
+});
+
+describe('StandaloneStore', () => {
+  it('creates, appends in order and replays on reopen', async () => {
+    const dir = newDir();
+    const store = await StandaloneStore.create(dir, schema);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(rec(i), { durable: i === 25 })));
+    await store.append({ ...rec(50), _date: 1234, _comment: 'hi' }, { durable: false });
+    expect(store.stats()).toMatchObject({ logRecords: 51, appends: 51, lastSeq: 51 });
+    await store.close();
+    await expect(store.append(rec(99), { durable: false })).rejects.toThrow(/closed/);
+    const opened = await StandaloneStore.open(dir);
+    expect(opened.schemaJson).toEqual(schema);
+    expect(opened.records).toEqual([...Array.from({ length: 50 }, (_, i) => rec(i)), { ...rec(50), _date: 1234, _comment: 'hi' }]);
+    // Appends continue the sequence.
+    await opened.store.append(rec(51), { durable: false });
+    expect(opened.store.stats().lastSeq).toBe(52);
+    await opened.store.close();
+    expect((await StandaloneStore.open(dir).then(async (o) => { await o.store.close(); return o.records; })).length).toBe(52);
+  });
+
+  it('refuses to create over an existing database and to open a missing or foreign one', async () => {
+    const dir = newDir();
+    await (await StandaloneStore.create(dir, schema)).close();
+    await expect(StandaloneStore.create(dir, schema)).rejects.toThrow(/cannot create database/);
+    await expect(StandaloneStore.open(newDir())).rejects.toThrow(/cannot open database/);
+    const foreign = newDir();
+    const db = new Level<string, string>(foreign);
+    await db.put('x', 'y');
+    await db.close();
+    await expect(StandaloneStore.open(foreign)).rejects.toThrow(/not an ovsdb-ts database/);
+    const future = newDir();
+    await (await StandaloneStore.create(future, schema)).close();
+    const f = new Level<string, string>(future);
+    await f.put(KEY_FORMAT, '99');
+    await f.close();
+    await expect(StandaloneStore.open(future)).rejects.toThrow(/unsupported database format version 99/);
+    const file = join(root, 'plain-file');
+    writeFileSync(file, 'not a directory');
+    await expect(StandaloneStore.open(file)).rejects.toThrow(/cannot open database/);
+  });
+
+  it('reports corrupt records instead of replaying garbage', async () => {
+    const dir = newDir();
+    const s = await StandaloneStore.create(dir, schema);
+    await s.append(rec(0), { durable: false });
+    await s.append(rec(1), { durable: false });
+    await s.close();
+    const db = new Level<string, string>(dir);
+    await db.put(logKey(2), '{"T":');
+    await db.close();
+    await expect(StandaloneStore.open(dir)).rejects.toThrow(/log record 2 is not valid JSON/);
+    const db2 = new Level<string, string>(dir);
+    await db2.del(logKey(1));
+    await db2.close();
+    await expect(StandaloneStore.open(dir)).rejects.toThrow(/log record 1 missing|not valid JSON/);
+  });
+
+  it('group commit: appends made while a batch is in flight share the next batch', async () => {
+    const store = await StandaloneStore.create(newDir(), schema);
+    // 100 appends in one turn: one batch.
+    await Promise.all(Array.from({ length: 100 }, (_, i) => store.append(rec(i), { durable: false })));
+    expect(store.stats().batches).toBe(1);
+    // One append starts a batch; 50 more arrive while it is in flight; they go in one more.
+    const first = store.append(rec(100), { durable: true });
+    await Promise.resolve();
+    await Promise.resolve();
+    const rest = Array.from({ length: 50 }, (_, i) => store.append(rec(101 + i), { durable: i === 10 }));
+    await Promise.all([first, ...rest]);
+    expect(store.stats()).toMatchObject({ batches: 3, syncedBatches: 2, appends: 151 });
+    await store.close();
+  });
+
+  it('group commit: 16 concurrent durable appenders share fsyncs and keep per-appender order', async () => {
+    const dir = newDir();
+    const store = await StandaloneStore.create(dir, schema);
+    const order: number[] = [];
+    await Promise.all(Array.from({ length: 16 }, async (_, w) => {
+      for (let i = 0; i < 20; i++) {
+        const id = w * 1000 + i;
+        await store.append(rec(id), { durable: true });
+        order.push(id);
+      }
+    }));
+    const st = store.stats();
+    expect(st.appends).toBe(320);
+    expect(st.syncedBatches).toBe(st.batches);
+    expect(st.batches).toBeLessThan(320 / 4);
+    await store.close();
+    const { records, store: s2 } = await StandaloneStore.open(dir);
+    await s2.close();
+    const ids = records.map((r) => Number(Object.keys(r['T'] ?? {})[0]?.slice(1)));
+    for (let w = 0; w < 16; w++) {
+      const mine = ids.filter((id) => Math.floor(id / 1000) === w);
+      expect(mine).toEqual(Array.from({ length: 20 }, (_, i) => w * 1000 + i));
+    }
+  });
+
+  it('compaction replaces the snapshot and drops covered log records atomically', async () => {
+    const dir = newDir();
+    const store = await StandaloneStore.create(dir, schema);
+    for (let i = 0; i < 10; i++) await store.append(rec(i), { durable: false });
+    // Records still queued when compact() is called are covered by the snapshot too.
+    const queued = store.append(rec(10), { durable: false });
+    const snap: StoredRecord = { T: { all: { n: 10 } } };
+    await Promise.all([queued, store.compact(snap)]);
+    expect(store.stats()).toMatchObject({ logRecords: 0, logBytes: 0, lastSeq: 11 });
+    expect(store.stats().snapshotBytes).toBeGreaterThan(0);
+    await store.append(rec(11), { durable: false });
+    await store.append(rec(12), { durable: false });
+    await store.close();
+    const db = new Level<string, string>(dir);
+    const keys: string[] = [];
+    for await (const k of db.keys()) keys.push(k);
+    await db.close();
+    expect(keys.filter((k) => k.startsWith('l:'))).toEqual([logKey(12), logKey(13)]);
+    expect(keys).toContain(KEY_SNAPSHOT);
+    const opened = await StandaloneStore.open(dir);
+    expect(opened.records).toEqual([snap, rec(11), rec(12)]);
+    // Compacting twice in a row and again after reopen works.
+    await opened.store.compact({ T: { a: { n: 1 } } });
+    await opened.store.compact({ T: { b: { n: 2 } } });
+    await opened.store.close();
+    const again = await StandaloneStore.open(dir);
+    expect(again.records).toEqual([{ T: { b: { n: 2 } } }]);
+    await again.store.replaceSchema({ ...schema, version: '2.0.0' }, { T: { c: { n: 3 } } });
+    await again.store.close();
+    const converted = await StandaloneStore.open(dir);
+    await converted.store.close();
+    expect(converted.schemaJson['version']).toBe('2.0.0');
+    expect(converted.records).toEqual([{ T: { c: { n: 3 } } }]);
+  });
+
+  it('after SIGKILL mid-way, every acknowledged append is found on reopen', async () => {
+    const out = join(root, 'child');
+    const env = transpileForChild(['src/base/json.ts', 'src/storage/keys.ts', 'src/storage/standalone-db-store.ts', 'test/storage/append-child.ts'], out);
+    const dir = newDir();
+    const child = spawn(process.execPath, [join(out, 'test/storage/append-child.js'), dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const acked = new Set<number>();
+    let stderr = '';
+    let buf = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`child acked only ${acked.size} records in time: ${stderr}`)), 15_000);
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        for (const l of lines) if (l.startsWith('ack ')) acked.add(Number(l.slice(4)));
+        if (acked.size >= 3000 && child.exitCode === null && !child.killed) {
+          clearTimeout(timer);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.once('exit', () => { clearTimeout(timer); resolve(); });
+    });
+    await exited;
+    expect(child.signalCode).toBe('SIGKILL');
+    expect(acked.size).toBeGreaterThanOrEqual(3000);
+    const { records, store } = await StandaloneStore.open(dir);
+    await store.close();
+    const found = new Set(records.map((r) => Number(Object.keys(r['T'] ?? {})[0]?.slice(4))));
+    const lost = [...acked].filter((a) => !found.has(a));
+    expect(lost).toEqual([]);
+    // Records are unique and the log has no gap (open() checks contiguity of sequence numbers).
+    expect(found.size).toBe(records.length);
+  }, 30_000);
+});
