@@ -30,14 +30,29 @@ export interface CreateDeps {
   readonly newUuid: () => string;
 }
 
+/** The real clock and random uuids. */
 export const systemCreateDeps: CreateDeps = { nowMs: () => Date.now(), newUuid: () => randomUUID() };
 
 /**
+ * Whether records we store carry `_date` and `_comment` (which show-log prints). The store's
+ * format allows them (storage/keys.ts), but the server's replay (server/database-host.ts
+ * replay()) hands records to Database.apply(), which rejects any key that is not a table; until
+ * one of them skips "_" keys, writing them would make databases the server cannot open.
+ */
+export const WRITE_RECORD_META = false;
+
+/** `{_date, _comment}` for a stored record, or nothing while WRITE_RECORD_META is off. */
+export function recordMeta(comment: string | undefined, deps: CreateDeps): JsonObject {
+  if (!WRITE_RECORD_META) return {};
+  return comment === undefined ? { _date: deps.nowMs() } : { _date: deps.nowMs(), _comment: comment };
+}
+
+/**
  * A CommitRecord (src/ovsdb/types.ts) inserting every row, each with a fresh `_version`, plus
- * `_date` and `_comment` for show-log.
+ * the record meta for show-log.
  */
 export function insertAllRecord(rows: ReturnType<typeof rowsToRecord>, comment: string, deps: CreateDeps): JsonObject {
-  const out: { [k: string]: Json } = { _date: deps.nowMs(), _comment: comment };
+  const out: { [k: string]: Json } = { ...recordMeta(comment, deps) };
   for (const [table, tableRows] of Object.entries(rows)) {
     const t: { [uuid: string]: Json } = {};
     for (const [uuid, row] of Object.entries(tableRows)) t[uuid] = { ...row, _version: ['uuid', deps.newUuid()] };
@@ -48,14 +63,14 @@ export function insertAllRecord(rows: ReturnType<typeof rowsToRecord>, comment: 
 
 /** create DB CONTENTS. */
 export async function createDb(db: string, contents: string, io: ToolIo, deps: CreateDeps = systemCreateDeps): Promise<ExitCode> {
-  if ((await classifyPath(db)).kind !== 'missing') throw new ToolError(`${db}: create failed (File exists)`);
+  if ((await classifyPath(db)).kind !== 'missing') throw new ToolError(`I/O error: ${db}: create failed (File exists)`);
   const source = await classifyPath(contents);
   let schema: DatabaseSchema;
   let rows: OvsRows | undefined;
   let comment = '';
   switch (source.kind) {
     case 'missing':
-      throw new ToolError(`${contents}: open failed (No such file or directory)`);
+      throw new ToolError(`I/O error: ${contents}: open failed (No such file or directory)`);
     case 'ovs-clustered':
       throw new ToolError(`${contents}: is a clustered Open vSwitch database, which cannot be imported; convert it first with "ovsdb-tool cluster-to-standalone STANDALONE ${contents}"`);
     case 'ovs-standalone':
@@ -90,14 +105,14 @@ export async function createDb(db: string, contents: string, io: ToolIo, deps: C
 /** export-ovs DB FILE: writes DB's schema and rows as an Open vSwitch standalone database file. */
 export async function exportOvs(db: string, file: string, _io: ToolIo, deps: CreateDeps = systemCreateDeps): Promise<ExitCode> {
   const loaded = await loadDb(db);
-  const rows = rowsToRecord(loaded.schema, currentRows(loaded));
+  const rows = rowsToRecord(loaded.schema, currentRows(loaded), { persistentOnly: true });
   const bytes = encodeOvsStandaloneFile(loaded.schema.json, [{ _date: deps.nowMs(), _comment: `exported by ovsdb-ts from ${db}`, ...rows }]);
   try {
     // 'wx': never overwrite, as ovsdb-tool create refuses an existing file.
     await writeFile(file, bytes, { flag: 'wx' });
   } catch (e) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
-    throw new ToolError(`${file}: create failed (${code === 'EEXIST' ? 'File exists' : e instanceof Error ? e.message : String(e)})`);
+    throw new ToolError(`I/O error: ${file}: create failed (${code === 'EEXIST' ? 'File exists' : e instanceof Error ? e.message : String(e)})`);
   }
   return 0;
 }

@@ -54,7 +54,7 @@ export async function classifyPath(path: string): Promise<PathKind> {
     st = await stat(path);
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return { kind: 'missing' };
-    throw new ToolError(`${path}: open failed (${e instanceof Error ? e.message : String(e)})`);
+    throw new ToolError(`I/O error: ${path}: open failed (${e instanceof Error ? e.message : String(e)})`);
   }
   if (st.isDirectory()) return { kind: 'ovsdb-ts-dir' };
   const magic = sniffOvsMagic(await readFile(path).then((b) => b.subarray(0, 128)));
@@ -67,7 +67,7 @@ export async function classifyPath(path: string): Promise<PathKind> {
 export function notOurDatabase(path: string, kind: PathKind): ToolError {
   switch (kind.kind) {
     case 'missing':
-      return new ToolError(`${path}: open failed (No such file or directory)`);
+      return new ToolError(`I/O error: ${path}: open failed (No such file or directory)`);
     case 'ovs-standalone':
       return new ToolError(`${path}: is an Open vSwitch database file, not an ovsdb-ts database directory; import it with "ovsdb-ts tool create DB ${path}"`);
     case 'ovs-clustered':
@@ -96,7 +96,7 @@ export async function readSchemaFile(path: string): Promise<DatabaseSchema> {
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = errnoCode(e);
-    throw new ToolError(`${path}: open failed (${code === 'ENOENT' ? 'No such file or directory' : code === 'EISDIR' ? 'Is a directory' : e instanceof Error ? e.message : String(e)})`);
+    throw new ToolError(`I/O error: ${path}: open failed (${code === 'ENOENT' ? 'No such file or directory' : code === 'EISDIR' ? 'Is a directory' : e instanceof Error ? e.message : String(e)})`);
   }
   let json: unknown;
   try {
@@ -114,7 +114,10 @@ export async function openStore(path: string): Promise<Awaited<ReturnType<typeof
   try {
     return await StandaloneStore.open(path);
   } catch (e) {
-    throw new ToolError(e instanceof Error ? e.message : String(e));
+    const message = e instanceof Error ? e.message : String(e);
+    // LevelDB allows one process at a time, readers included (unlike an OVS file).
+    if (/\block\b.*(unavailable|held)/i.test(message)) throw new ToolError(`${path}: database is in use by another process (a running server?): ${message}`);
+    throw new ToolError(message);
   }
 }
 

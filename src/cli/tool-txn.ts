@@ -15,7 +15,7 @@ import type { CommitRecord, TxnContext } from '../ovsdb/types.js';
 import { rowsToRecord } from '../storage/ovs-file-state.js';
 import { StandaloneStore } from '../storage/standalone-db-store.js';
 import type { CreateDeps } from './tool-create.js';
-import { insertAllRecord, systemCreateDeps } from './tool-create.js';
+import { insertAllRecord, recordMeta, systemCreateDeps } from './tool-create.js';
 import type { LoadedDb } from './tool-db.js';
 import {
   classifyPath, currentRows, loadDb, notOurDatabase, openStore, readSchemaFile, schemaFromJson, withoutMeta,
@@ -71,6 +71,7 @@ export async function runTransaction(dbPath: string, text: string, write: boolea
     const loaded = opened
       ? loadFromOpened(dbPath, opened)
       : await loadDb(dbPath);
+    if (loaded.warning) io.stderr(`ovsdb-ts: warning: ${loaded.warning}\n`);
     const db = databaseOf(loaded, deps);
     if (!Array.isArray(request)) {
       io.stdout(`${ovsJsonText(new OvsdbError('syntax error', 'array expected', request as Json).toJson())}\n`);
@@ -89,7 +90,7 @@ export async function runTransaction(dbPath: string, text: string, write: boolea
     }
     if (opened && outcome.record) {
       const comment = commentsOf(ops);
-      const stored: { [k: string]: Json } = { _date: deps.nowMs(), ...(comment !== undefined ? { _comment: comment } : {}), ...outcome.record };
+      const stored: { [k: string]: Json } = { ...recordMeta(comment, deps), ...outcome.record };
       await opened.store.append(stored, { durable: true });
     }
     io.stdout(`${ovsJsonText(outcome.results)}\n`);
@@ -107,12 +108,12 @@ function loadFromOpened(path: string, opened: Awaited<ReturnType<typeof openStor
 }
 
 function snapshotWithMeta(record: CommitRecord, comment: string, deps: CreateDeps): JsonObject {
-  return { _date: deps.nowMs(), _comment: comment, ...record };
+  return { ...recordMeta(comment, deps), ...record };
 }
 
 /** Writes `schemaJson` + `snapshot` as a new database at `dst`. */
 async function writeNew(dst: string, schemaJson: JsonObject, snapshot: JsonObject): Promise<void> {
-  if ((await classifyPath(dst)).kind !== 'missing') throw new ToolError(`${dst}: create failed (File exists)`);
+  if ((await classifyPath(dst)).kind !== 'missing') throw new ToolError(`I/O error: ${dst}: create failed (File exists)`);
   let store: StandaloneStore;
   try {
     store = await StandaloneStore.create(dst, schemaJson);

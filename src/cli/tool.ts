@@ -13,12 +13,15 @@ import { processIo, runTool } from './tool-io.js';
 import { showLog } from './tool-show-log.js';
 import { compactDb, convertDb, runTransaction } from './tool-txn.js';
 
-/** Runs one command body with the process's streams and records its exit status. */
-function run(io: ToolIo, body: () => Promise<ExitCode>): Promise<void> {
-  return runTool(io, body).then((code) => {
-    process.exitCode = code;
-  });
-}
+/** ovsdb-tool's default SCHEMA. */
+const DEFAULT_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
+
+/** Sets the process's exit status (the default), or whatever a test wants done with it. */
+export type ExitSink = (code: ExitCode) => void;
+
+const setProcessExitCode: ExitSink = (code) => {
+  process.exitCode = code;
+};
 
 /** `-m` given N times counts N (commander's "increase verbosity" idiom). */
 function increase(_value: string, previous: number): number {
@@ -26,19 +29,22 @@ function increase(_value: string, previous: number): number {
 }
 
 /** Registers `ovsdb-ts tool` and its subcommands on `program`. */
-export function registerToolCommands(program: Command, io: ToolIo = processIo): void {
+export function registerToolCommands(program: Command, io: ToolIo = processIo, exit: ExitSink = setProcessExitCode): void {
+  const run = (_io: ToolIo, body: () => Promise<ExitCode>): Promise<void> => runTool(io, body).then(exit);
   const tool = program
     .command('tool')
     .description('create, query and maintain databases offline (like ovsdb-tool)')
+    .option('-m, --more', 'increase show-log verbosity (as ovsdb-tool -m show-log)', increase, 0)
     .showHelpAfterError(false)
     .configureOutput({
       // One clear line, as every ovsdb-ts error: "ovsdb-ts: missing required argument 'DB'".
       outputError: (text, write) => write(`ovsdb-ts: ${text.replace(/^error: /, '')}`),
     });
 
-  tool.command('create').argument('<DB>', 'new database directory').argument('<CONTENTS>', 'a .ovsschema file, an Open vSwitch standalone database file, or a database of ours')
+  tool.command('create').argument('<DB>', 'new database directory')
+    .argument('[CONTENTS]', `a .ovsschema file, an Open vSwitch standalone database file, or a database of ours (default: ${DEFAULT_SCHEMA})`)
     .description('create DB from a schema, or import an Open vSwitch database file (schema and rows)')
-    .action((db: string, contents: string) => run(io, () => createDb(db, contents, io)));
+    .action((db: string, contents: string | undefined) => run(io, () => createDb(db, contents ?? DEFAULT_SCHEMA, io)));
 
   for (const field of ['name', 'version', 'cksum'] as const) {
     tool.command(`db-${field}`).argument('<DB>', 'database directory or Open vSwitch database file')
@@ -65,7 +71,10 @@ export function registerToolCommands(program: Command, io: ToolIo = processIo): 
 
   tool.command('show-log').argument('<DB>', 'database').option('-m, --more', 'more detail: changed rows (-m), changed columns (-mm)', increase, 0)
     .description("print DB's records since the last compaction")
-    .action((db: string, opts: { more: number }) => run(io, () => showLog(db, opts.more, io)));
+    .action((db: string, opts: { more: number }) => {
+      const groupMore = (tool.opts() as { more?: number }).more ?? 0;
+      return run(io, () => showLog(db, opts.more + groupMore, io));
+    });
 
   tool.command('compact').argument('<DB>', 'database').argument('[DST]', 'write the compacted database here instead of in place')
     .description('compact DB in place (or into a new DST)')

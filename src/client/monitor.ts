@@ -26,6 +26,8 @@ export class Monitor {
   lastTxnId: string;
   private readonly listeners: ChangeListener[] = [];
   canceled = false;
+  /** For version 3: whether the last (re)subscription found our lastTxnId in the server's history. */
+  lastFound = false;
 
   constructor(
     readonly id: string,
@@ -95,6 +97,7 @@ export class Monitor {
         throw new Error('monitor_cond_since reply is not [found, last-txn-id, updates]');
       }
       found = result[0];
+      this.lastFound = found;
       if (!found) this.replica.clear();
       this.lastTxnId = result[1];
       changes = this.replica.apply(result[2] as Json, 2, !found);

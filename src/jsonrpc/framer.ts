@@ -6,7 +6,12 @@
  * the raw bytes once, tracking only what decides a boundary — inside-string, escape and nesting
  * depth — and hands each complete slice to the native `JSON.parse`. Every structural character
  * in JSON is ASCII and every byte of a multi-byte UTF-8 sequence is >= 0x80, so a chunk split
- * inside a character never confuses the scan; decoding happens only on a complete value.
+ * inside a character never confuses the scan; decoding happens only on complete values. Inside
+ * strings the scan jumps with native `indexOf`; the values a chunk completes are decoded with one
+ * TextDecoder call when they are ASCII (then byte offsets are string offsets), else one by one.
+ *
+ * Behaviour on bad input matches ovsdb-server's (lib/json.c, lib/jsonrpc.c): only objects and
+ * arrays at the top level, invalid UTF-8 rejected, "input exceeds maximum nesting depth 1000".
  *
  * Limits keep hostile peers bounded: a value larger than `maxMessageBytes` or nested deeper than
  * `maxDepth` is an error as soon as the scan sees it (100k '[' stops at depth `maxDepth`, the
@@ -62,6 +67,19 @@ function isWhitespace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
 
+type Parsed = { value: Json; error: undefined } | { value: undefined; error: FramerError };
+
+function parseText(text: string): Parsed {
+  try {
+    // JSON.parse yields only JSON values, so its result is a Json by construction.
+    const value: Json = JSON.parse(text);
+    return { value, error: undefined };
+  } catch (e) {
+    const detail = e instanceof Error ? e.message : String(e);
+    return { value: undefined, error: { kind: 'syntax', message: `syntax error: ${detail}` } };
+  }
+}
+
 /**
  * Streaming splitter of top-level JSON values (objects or arrays, as JSON-RPC messages are).
  * Not reentrant; one per connection.
@@ -77,6 +95,7 @@ export class JsonFramer {
   private inString = false;
   private escaped = false;
   private failed: FramerError | undefined;
+  private skipRunDecodeChunks = 0;
 
   constructor(limits: Partial<FramerLimits> = {}) {
     this.limits = { ...defaultFramerLimits, ...limits };
@@ -111,6 +130,9 @@ export class JsonFramer {
     let escaped = this.escaped;
     // Start of the value in progress within this chunk (0 if it began in an earlier chunk).
     let start = depth > 0 ? 0 : -1;
+    let nextBackslash = -1;
+    // Values wholly inside this chunk, as [start, end) pairs: decoded together at the end.
+    const ranges: number[] = [];
     let i = 0;
     while (i < n) {
       if (depth === 0) {
@@ -121,7 +143,7 @@ export class JsonFramer {
           continue;
         }
         if (b !== LBRACE && b !== LBRACKET) {
-          return this.fail(values, { kind: 'syntax', message: `syntax error: unexpected byte 0x${b.toString(16).padStart(2, '0')} between JSON values` });
+          return this.failAfter(chunk, ranges, values, { kind: 'syntax', message: `syntax error: unexpected byte 0x${b.toString(16).padStart(2, '0')} between JSON values` });
         }
         start = i;
         depth = 1;
@@ -132,17 +154,39 @@ export class JsonFramer {
       const limitEnd = Math.min(n, start + (maxMessageBytes - this.pendingBytes));
       let closed = false;
       while (i < limitEnd) {
+        if (inString) {
+          // Fast path: jump to the next quote or backslash with native indexOf. The next
+          // backslash position is cached so a chunk with few escapes is searched once, not once
+          // per string (which would be quadratic in the chunk size).
+          if (escaped) {
+            escaped = false;
+            i++;
+            continue;
+          }
+          let q = chunk.indexOf(QUOTE, i);
+          if (q < 0 || q > limitEnd) q = limitEnd;
+          if (nextBackslash < i) {
+            nextBackslash = chunk.indexOf(BACKSLASH, i);
+            if (nextBackslash < 0) nextBackslash = n;
+          }
+          if (nextBackslash < q) {
+            i = nextBackslash + 1;
+            escaped = true;
+          } else if (q === limitEnd) {
+            i = limitEnd;
+          } else {
+            i = q + 1;
+            inString = false;
+          }
+          continue;
+        }
         const b = chunk[i] as number;
         i++;
-        if (inString) {
-          if (escaped) escaped = false;
-          else if (b === BACKSLASH) escaped = true;
-          else if (b === QUOTE) inString = false;
-        } else if (b === QUOTE) {
+        if (b === QUOTE) {
           inString = true;
         } else if (b === LBRACE || b === LBRACKET) {
           if (++depth > maxDepth) {
-            return this.fail(values, { kind: 'too-deep', limitDepth: maxDepth, message: `input exceeds maximum nesting depth ${maxDepth}` });
+            return this.failAfter(chunk, ranges, values, { kind: 'too-deep', limitDepth: maxDepth, message: `input exceeds maximum nesting depth ${maxDepth}` });
           }
         } else if (b === RBRACE || b === RBRACKET) {
           if (--depth === 0) {
@@ -152,9 +196,14 @@ export class JsonFramer {
         }
       }
       if (closed) {
-        const parsed = this.complete(chunk.subarray(start, i));
-        if (parsed.error) return this.fail(values, parsed.error);
-        values.push(parsed.value);
+        if (this.pendingBytes > 0) {
+          // The value began in an earlier chunk: it is the first one completed by this chunk.
+          const parsed = this.complete(chunk.subarray(start, i));
+          if (parsed.error) return this.fail(values, parsed.error);
+          values.push(parsed.value);
+        } else {
+          ranges.push(start, i);
+        }
         start = -1;
         inString = false;
         escaped = false;
@@ -162,23 +211,24 @@ export class JsonFramer {
       }
       // Not closed: either the chunk is used up, or the size limit stopped the scan early.
       if (i < n) {
-        return this.fail(values, { kind: 'too-large', limitBytes: maxMessageBytes, message: `message exceeds maximum size of ${maxMessageBytes} bytes` });
+        return this.failAfter(chunk, ranges, values, { kind: 'too-large', limitBytes: maxMessageBytes, message: `message exceeds maximum size of ${maxMessageBytes} bytes` });
       }
     }
     if (depth > 0 && start >= 0) {
-      // Copy: the caller may reuse the chunk's memory (as net.Socket pools do).
-      const rest = chunk.slice(start);
+      // A real copy (Node's Buffer#slice would return a view): the caller may reuse the chunk.
+      const rest = Uint8Array.prototype.slice.call(chunk, start);
       this.pending.push(rest);
       this.pendingBytes += rest.length;
     }
     this.depth = depth;
     this.inString = inString;
     this.escaped = escaped;
-    return { values, error: undefined };
+    const error = this.parseRanges(chunk, ranges, values);
+    return error ? this.fail(values, error) : { values, error: undefined };
   }
 
   /** Decodes and parses one complete top-level value whose tail is `last`. */
-  private complete(last: Uint8Array): { value: Json; error: undefined } | { value: undefined; error: FramerError } {
+  private complete(last: Uint8Array): Parsed {
     let bytes = last;
     if (this.pending.length > 0) {
       bytes = new Uint8Array(this.pendingBytes + last.length);
@@ -191,20 +241,56 @@ export class JsonFramer {
       this.pending = [];
       this.pendingBytes = 0;
     }
+    return this.decodeAndParse(bytes);
+  }
+
+  /** Decodes (rejecting invalid UTF-8, as OVS does) and parses one whole value. */
+  private decodeAndParse(bytes: Uint8Array): Parsed {
     let text: string;
     try {
       text = this.decoder.decode(bytes);
     } catch {
       return { value: undefined, error: { kind: 'syntax', message: 'syntax error: invalid UTF-8 in input' } };
     }
-    try {
-      // JSON.parse yields only JSON values, so its result is a Json by construction.
-      const value: Json = JSON.parse(text);
-      return { value, error: undefined };
-    } catch (e) {
-      const detail = e instanceof Error ? e.message : String(e);
-      return { value: undefined, error: { kind: 'syntax', message: `syntax error: ${detail}` } };
+    return parseText(text);
+  }
+
+  /**
+   * Parses the values in `ranges` into `values`. The common case — a run of ASCII-only values,
+   * as OVSDB traffic mostly is — costs one decode for the whole run, after which byte offsets
+   * are string offsets; otherwise each value is decoded on its own. Returns the first error.
+   */
+  private parseRanges(chunk: Uint8Array, ranges: readonly number[], values: Json[]): FramerError | undefined {
+    if (ranges.length === 0) return undefined;
+    const first = ranges[0] ?? 0;
+    const last = ranges[ranges.length - 1] ?? 0;
+    let text: string | undefined;
+    // A peer that sent non-ASCII text recently probably still does: skip the whole-run decode
+    // (wasted work then) for a few chunks before trying it again.
+    if (this.skipRunDecodeChunks > 0) {
+      this.skipRunDecodeChunks--;
+    } else {
+      try {
+        text = this.decoder.decode(chunk.subarray(first, last));
+      } catch {
+        text = undefined; // some value has invalid UTF-8: find which, below
+      }
+      if (text !== undefined && text.length !== last - first) this.skipRunDecodeChunks = 16;
     }
+    const ascii = text !== undefined && text.length === last - first;
+    for (let r = 0; r < ranges.length; r += 2) {
+      const s = ranges[r] ?? 0;
+      const e = ranges[r + 1] ?? 0;
+      const parsed = ascii && text !== undefined ? parseText(text.slice(s - first, e - first)) : this.decodeAndParse(chunk.subarray(s, e));
+      if (parsed.error) return parsed.error;
+      values.push(parsed.value);
+    }
+    return undefined;
+  }
+
+  /** Parses what completed before the garbage, then fails with the earlier of the two errors. */
+  private failAfter(chunk: Uint8Array, ranges: readonly number[], values: Json[], error: FramerError): FramerOutput {
+    return this.fail(values, this.parseRanges(chunk, ranges, values) ?? error);
   }
 
   private fail(values: Json[], error: FramerError): FramerOutput {

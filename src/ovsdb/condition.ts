@@ -8,7 +8,7 @@ import { OvsdbError, syntaxError } from './errors.js';
 import type { SymbolTable } from './atom.js';
 import { compareAtoms } from './atom.js';
 import {
-  datumEquals, datumFromJson, excludesAll, includesAll, isOptionalScalarType, isScalarType, typeToEnglish,
+  datumEquals, datumFromJson, datumKey, excludesAll, includesAll, isOptionalScalarType, isScalarType, typeToEnglish,
 } from './datum.js';
 import { getColumn } from './schema/parse-schema.js';
 import type { Atom, ColumnSchema, ColumnType, Datum, Row, TableSchema } from './types.js';
@@ -113,6 +113,26 @@ export function evaluateAny(cond: Condition, row: Row): boolean {
   if (cond.clauses.length === 0) return true;
   for (const c of cond.clauses) if (evaluateClause(c, row)) return true;
   return false;
+}
+
+/**
+ * If `==` clauses pin every column of one of `indexes`, that index's number and the canonical
+ * key (as row.ts rowKey builds it), so a query can use the index instead of a table scan.
+ */
+export function indexEqualityTarget(cond: Condition, indexes: readonly (readonly string[])[]): { index: number; key: string } | undefined {
+  const pinned = new Map<string, Datum>();
+  for (const c of cond.clauses) {
+    if (c.kind === 'compare' && c.fn === '==') pinned.set(c.column.name, c.arg);
+  }
+  if (pinned.size === 0) return undefined;
+  for (let i = 0; i < indexes.length; i++) {
+    const cols = indexes[i] ?? [];
+    if (!cols.every((n) => pinned.has(n))) continue;
+    let key = '';
+    for (const n of cols) key += datumKey(pinned.get(n) ?? { keys: [], values: undefined }) + '\u0001';
+    return { index: i, key };
+  }
+  return undefined;
 }
 
 /** If the condition pins `_uuid ==` a value, that uuid (lets queries skip a table scan). */

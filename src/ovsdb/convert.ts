@@ -8,6 +8,7 @@ import type { Uuid } from '../base/uuid.js';
 import { Database } from './database.js';
 import { datumFromJson, datumToJson } from './datum.js';
 import { OvsdbError, wrapError } from './errors.js';
+import type { OvsdbErrorTag } from './errors.js';
 import type { CommitRecord, DatabaseSchema, TxnContext } from './types.js';
 
 /**
@@ -53,7 +54,8 @@ export function convertDatabase(db: Database, newSchema: DatabaseSchema): Databa
   const failure = outcome.results.find((r) => r !== null && typeof r === 'object' && !Array.isArray(r) && 'error' in r);
   if (failure && typeof failure === 'object' && failure !== null && !Array.isArray(failure)) {
     const f = failure as JsonObject;
-    throw new OvsdbError('constraint violation', `${String(f['error'])}: ${String(f['details'])}`);
+    const tag = typeof f['error'] === 'string' ? f['error'] as OvsdbErrorTag : 'constraint violation';
+    throw new OvsdbError(tag, typeof f['details'] === 'string' ? f['details'] : 'conversion failed');
   }
   if (outcome.record) fresh.apply(restoreVersions(outcome.record, db));
   return fresh;

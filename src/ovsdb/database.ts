@@ -113,7 +113,8 @@ export class Database {
     const built = buildRecord(txn, (t) => this.#state(t).meta);
     if (!built) return { kind: 'done', results: r.results, record: undefined, durable: x.durable };
     this.#prepared.set(built.record, { generation: this.#generation, changes: built.changes });
-    return { kind: 'done', results: r.results, record: built.record, durable: x.durable };
+    const comment = x.comments.length ? { comment: x.comments.join('\n') } : {};
+    return { kind: 'done', results: r.results, record: built.record, durable: x.durable, ...comment };
   }
 
   /**

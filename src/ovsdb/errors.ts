@@ -73,3 +73,11 @@ export function formatG(x: number, precision: number): string {
   if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
   return s;
 }
+
+/**
+ * ovsdb_error_to_string(): `syntax "<json>": <tag>: <details>`, as ovsdb-tool prints errors
+ * (e.g. `ovsdb-tool: ${errorToString(wrapError(e, 'failed to parse "x" as ovsdb schema'))}`).
+ */
+export function errorToString(e: OvsdbError): string {
+  return `${e.syntax !== undefined ? `syntax "${e.syntax}": ` : ''}${e.tag}${e.details ? `: ${e.details}` : ''}`;
+}

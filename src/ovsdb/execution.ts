@@ -4,15 +4,17 @@
  * reported first), and the result array shape.
  */
 import type { Json } from '../base/json.js';
+import { isJsonObject } from '../base/json.js';
 import type { Uuid } from '../base/uuid.js';
 import { isUuid } from '../base/uuid.js';
 import type { SymbolTable } from './atom.js';
-import { evaluate, parseConditions, uuidEqualityTarget } from './condition.js';
+import { evaluate, indexEqualityTarget, parseConditions, uuidEqualityTarget } from './condition.js';
 import type { Condition } from './condition.js';
 import { checkDatumConstraints, datumEquals, datumFromJson, compareDatums } from './datum.js';
 import { OvsdbError, syntaxError } from './errors.js';
 import { applyMutation, parseMutations } from './mutation.js';
 import { ObjectParser, OP } from './parser.js';
+import { ovsShashOrder } from './ovs-order.js';
 import { allColumns, columnDatum, rowKey, rowToJson } from './row.js';
 import type { MutableRow } from './row.js';
 import { getColumn } from './schema/parse-schema.js';
@@ -57,13 +59,29 @@ function parseTable(x: Execution, p: ObjectParser, member = 'table'): TableSchem
   return t;
 }
 
-/** ovsdb_row_from_json(): a full row (defaults for absent columns) and the columns given. */
+/**
+ * ovsdb_row_from_json(): a full row (defaults for absent columns) and the columns given.
+ * Members are parsed in JSON order; on an error the row is re-parsed in OVS's shash order so
+ * the error reported is the one ovsdb-server reports first.
+ */
 function parseRow(x: Execution, table: TableSchema, json: Json, included?: ColumnSchema[]): MutableRow {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw syntaxError(json, 'row must be JSON object');
+  if (!isJsonObject(json)) throw syntaxError(json, 'row must be JSON object');
+  try {
+    return parseRowIn(x, table, json, Object.keys(json), included);
+  } catch (e) {
+    if (!(e instanceof OvsdbError)) throw e;
+    return parseRowIn(x, table, json, ovsShashOrder(Object.keys(json)), included);
+  }
+}
+
+function parseRowIn(x: Execution, table: TableSchema, json: { readonly [k: string]: Json }, names: readonly string[],
+  included?: ColumnSchema[]): MutableRow {
   const columns = new Map(x.meta(table.name).defaults);
   let uuid = '00000000-0000-0000-0000-000000000000' as Uuid;
   let version = uuid;
-  for (const [name, value] of Object.entries(json)) {
+  if (included) included.length = 0;
+  for (const name of names) {
+    const value = json[name] as Json;
     const column = getColumn(table, name);
     if (!column) throw syntaxError(json, `No column ${name} in table ${table.name}.`, 'unknown column');
     const d = datumFromJson(column.type, value, x.symtab);
@@ -98,7 +116,9 @@ function query(x: Execution, table: TableSchema, cond: Condition): Row[] {
     return row && evaluate(cond, row) ? [row] : [];
   }
   const out: Row[] = [];
-  for (const row of x.txn.scan(table.name)) if (evaluate(cond, row)) out.push(row);
+  const viaIndex = indexEqualityTarget(cond, table.indexes);
+  const rows = viaIndex ? x.txn.indexCandidates(table.name, viaIndex.index, viaIndex.key) : x.txn.scan(table.name);
+  for (const row of rows) if (evaluate(cond, row)) out.push(row);
   return out;
 }
 
@@ -130,9 +150,14 @@ const insert: Executor = (x, p, result) => {
   // Defaults may violate constraints (e.g. an enum without ""), so check one-element values.
   for (const c of table.columns.values()) {
     const d = row.columns.get(c.name);
-    if (d && d.keys.length === 1) {
-      const e = checkDatumConstraints(c.type, d);
-      if (e) return e;
+    if (d && d.keys.length === 1 && checkDatumConstraints(c.type, d)) {
+      // Report the violation OVS finds first, walking its column shash.
+      for (const name of x.meta(table.name).ovsColumnOrder) {
+        const col = table.columns.get(name);
+        const v = row.columns.get(name);
+        const e = col && v && v.keys.length === 1 ? checkDatumConstraints(col.type, v) : undefined;
+        if (e) return e;
+      }
     }
   }
   const full: MutableRow = { uuid: rowUuid, version: x.ctx.newUuid(), columns: row.columns };
@@ -184,8 +209,10 @@ const update: Executor = (x, p, result) => {
   if (p.error || !table || rowJson === undefined) return p.error;
   const included: ColumnSchema[] = [];
   const row = parseRow(x, table, rowJson, included);
-  for (const c of included) {
-    if (!c.mutable) {
+  const ordered = included.some((c) => !c.mutable) ? ovsShashOrder(Object.keys(rowJson as object)) : [];
+  for (const name of ordered) {
+    const c = getColumn(table, name);
+    if (c && !c.mutable) {
       return syntaxError(p.json, `Cannot update immutable column ${c.name} in table ${table.name}.`, 'constraint violation');
     }
   }

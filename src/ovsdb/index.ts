@@ -4,7 +4,7 @@
 export type * from './types.js';
 export { Database, fnv1a64 } from './database.js';
 export { convertDatabase } from './convert.js';
-export { OvsdbError, syntaxError, ovsJsonText } from './errors.js';
+export { OvsdbError, syntaxError, ovsJsonText, wrapError, errorToString } from './errors.js';
 export type { OvsdbErrorTag } from './errors.js';
 export { parseSchema, tryParseSchema, schemaToJson, getColumn } from './schema/parse-schema.js';
 export { parseColumnType, parseBaseType, columnTypeToJson } from './schema/parse-type.js';

@@ -5,6 +5,7 @@
 import type { Json, JsonObject } from '../base/json.js';
 import { isJsonObject } from '../base/json.js';
 import { OvsdbError, syntaxError } from './errors.js';
+import { ovsShashOrder } from './ovs-order.js';
 
 /** JSON type classes a member may have (bit set), as OP_* in ovsdb-parser.h. */
 export const OP = {
@@ -68,11 +69,10 @@ export class ObjectParser {
   finish(): OvsdbError | undefined {
     if (!this.error && this.json) {
       const unused = Object.keys(this.json).filter((k) => !this.used.has(k));
-      const first = unused[0];
-      if (first !== undefined) {
+      if (unused.length > 0) {
         const n = unused.length;
-        // OVS iterates its shash in hash order; we report the first unused member by sorted name.
-        const name = [...unused].sort()[0] ?? first;
+        // OVS reports the first unused member in its shash iteration order.
+        const name = ovsShashOrder(Object.keys(this.json)).find((k) => !this.used.has(k)) ?? '';
         this.raise(n > 1
           ? `Member '${name}' and ${n - 1} other member${n > 2 ? 's' : ''} are present but not allowed here.`
           : `Member '${name}' is present but not allowed here.`);

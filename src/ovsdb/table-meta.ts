@@ -4,6 +4,7 @@
  */
 import type { Uuid } from '../base/uuid.js';
 import { defaultDatum } from './datum.js';
+import { ovsShashOrder } from './ovs-order.js';
 import type { Atom, BaseType, ColumnSchema, Datum, DatabaseSchema, Row, TableSchema } from './types.js';
 
 /** A reference-holding column. */
@@ -20,6 +21,8 @@ export interface TableMeta {
   readonly strong: readonly RefColumn[];
   readonly weak: readonly RefColumn[];
   readonly defaults: ReadonlyMap<string, Datum>;
+  /** Column names in the order ovsdb-server iterates its table schema (for error order). */
+  readonly ovsColumnOrder: readonly string[];
 }
 
 function refTable(b: BaseType | undefined, kind: 'strong' | 'weak'): string | undefined {
@@ -42,7 +45,8 @@ export function buildMeta(schema: DatabaseSchema): Map<string, TableMeta> {
   for (const t of schema.tables.values()) {
     const defaults = new Map<string, Datum>();
     for (const c of t.columns.values()) defaults.set(c.name, defaultDatum(c.type));
-    out.set(t.name, { schema: t, strong: refColumns(t, 'strong'), weak: refColumns(t, 'weak'), defaults });
+    const ovsColumnOrder = ovsShashOrder(['_uuid', '_version', ...ovsShashOrder([...t.columns.keys()])]);
+    out.set(t.name, { schema: t, strong: refColumns(t, 'strong'), weak: refColumns(t, 'weak'), defaults, ovsColumnOrder });
   }
   return out;
 }

@@ -69,6 +69,21 @@ export class Txn {
     if (overlay) for (const tr of overlay.values()) if (!tr.old && tr.new) yield tr.new;
   }
 
+  /**
+   * Rows that may have canonical key `key` in index `i` of `table`: the committed holder (if the
+   * transaction did not touch it) plus every row the transaction touched in that table. The
+   * caller re-checks its condition on each.
+   */
+  *indexCandidates(table: string, i: number, key: string): Generator<Row> {
+    const overlay = this.byTable.get(table);
+    const committed = this.db.indexLookup(table, i, key);
+    if (committed !== undefined && !overlay?.has(committed)) {
+      const row = this.db.rows(table).get(committed);
+      if (row) yield row;
+    }
+    if (overlay) for (const tr of overlay.values()) if (tr.new) yield tr.new;
+  }
+
   /** Number of rows of `table` after the transaction. */
   count(table: string): number {
     let n = this.db.rows(table).size;

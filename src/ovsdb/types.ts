@@ -125,6 +125,8 @@ export type TxnOutcome =
       readonly record: CommitRecord | undefined;
       /** True if the transaction asked for `{"op":"commit","durable":true}`. */
       readonly durable: boolean;
+      /** The `comment` operations' texts joined by "\n" (OVS logs it as "_comment"), if any. */
+      readonly comment?: string;
     }
   | {
       /** A `wait` is not yet satisfied: re-run after the next commit or at `retryAtMs`. */

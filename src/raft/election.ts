@@ -2,6 +2,7 @@
  * Elections: randomized timeouts (§3.4), pre-vote (§9.6), the disruptive-server rule (§4.2.3)
  * and leadership transfer (§3.10).
  */
+import { decodeMembership } from './codec.js';
 import { isVoter } from './membership.js';
 import type {
   PreVoteMsg, PreVoteReplyMsg, RaftMessage, VoteMsg, VoteReplyMsg,
@@ -10,7 +11,7 @@ import { voteResult } from './quorum.js';
 import * as replication from './replication.js';
 import * as requests from './requests.js';
 import { type CoreState, electionTicks, send } from './state.js';
-import type { AdminResult, NodeId, Term } from './types.js';
+import type { AdminResult, Membership, NodeId, Term } from './types.js';
 import { term as mkTerm } from './types.js';
 
 /**
@@ -52,12 +53,36 @@ export function tickElection(s: CoreState): void {
 }
 
 /**
+ * A voter in its latest configuration may campaign. So may a voter of the last committed one
+ * while a newer configuration that drops it is uncommitted (§4.2.2: "it might still be needed
+ * until the Cnew entry is committed"); otherwise a leader that appended its own removal and
+ * then lost leadership could leave the cluster with no server able to win. Its own vote then
+ * does not count (tallies use the latest configuration).
+ */
+export function mayCampaign(s: CoreState): boolean {
+  if (isVoter(s.config, s.id)) return true;
+  if (s.configIndex <= s.log.committed) return false;
+  return isVoter(committedConfig(s), s.id);
+}
+
+function committedConfig(s: CoreState): Membership {
+  for (let i = s.log.committed; i > s.log.snap.index; i--) {
+    const e = s.log.entry(i);
+    if (e?.kind === 'config') {
+      const m = decodeMembership(e.data);
+      if (m !== undefined) return m;
+    }
+  }
+  return s.log.snap.config;
+}
+
+/**
  * Starts an election. With pre-vote (§9.6) the node first asks whether it could win, without
  * touching its term, so a partitioned node that rejoins cannot force the cluster into a new term.
  * A transfer (TimeoutNow) skips pre-vote: the leader asked for it.
  */
 export function campaign(s: CoreState, transfer: boolean): void {
-  if (!isVoter(s.config, s.id) || s.role === 'leader') return;
+  if (!mayCampaign(s) || s.role === 'leader') return;
   if (s.settings.preVote && !transfer) {
     s.role = 'preCandidate';
     s.leader = null;

@@ -27,6 +27,8 @@ export class RaftLog {
   snapshot: Snapshot | undefined;
   /** entries[k] has index snap.index + 1 + k. */
   entries: LogEntry[];
+  /** Index of every entry id held in memory, so a duplicated proposal is appended only once. */
+  readonly #ids = new Map<EntryId, LogIndex>();
   committed: LogIndex;
   applied: LogIndex;
   stable: LogIndex;
@@ -38,6 +40,7 @@ export class RaftLog {
     for (let k = 0; k < this.entries.length; k++) {
       raftAssert(this.entries[k]?.index === snap.index + 1 + k, 'stored log is not contiguous');
     }
+    for (const e of this.entries) this.#ids.set(e.id, e.index);
     this.stable = this.lastIndex();
     this.committed = logIndex(Math.max(snap.index, Math.min(committed, this.lastIndex())));
     this.applied = snap.index;
@@ -120,12 +123,22 @@ export class RaftLog {
     return this.snap.lastNormalId;
   }
 
+  /** Where the entry with this id is, if it is in the in-memory log. */
+  indexOfId(id: EntryId): LogIndex | undefined {
+    return this.#ids.get(id);
+  }
+
   /** Leader append of new entries at the end. */
   append(es: readonly LogEntry[]): void {
     for (const e of es) {
       raftAssert(e.index === this.lastIndex() + 1, 'append must be contiguous');
       this.entries.push(e);
+      this.#ids.set(e.id, e.index);
     }
+  }
+
+  #forget(es: readonly LogEntry[]): void {
+    for (const e of es) if (this.#ids.get(e.id) === e.index) this.#ids.delete(e.id);
   }
 
   /**
@@ -158,6 +171,7 @@ export class RaftLog {
   /** Drops entries at index >= i (never committed ones). */
   truncateFrom(i: LogIndex): void {
     raftAssert(i > this.committed && i > this.snap.index, 'truncating committed entries');
+    this.#forget(this.entries.slice(i - this.snap.index - 1));
     this.entries.length = i - this.snap.index - 1;
     if (this.stable >= i) this.stable = logIndex(i - 1);
   }
@@ -191,6 +205,7 @@ export class RaftLog {
     const meta = snapshot.meta;
     raftAssert(meta.index <= this.applied && meta.index > this.snap.index, 'bad compaction index');
     raftAssert(this.term(meta.index) === meta.term, 'compaction term mismatch');
+    this.#forget(this.entries.slice(0, meta.index - this.snap.index));
     this.entries = this.entries.slice(meta.index - this.snap.index);
     this.snap = meta;
     this.snapshot = snapshot;
@@ -200,6 +215,7 @@ export class RaftLog {
   restore(snapshot: Snapshot): void {
     const meta = snapshot.meta;
     this.entries = [];
+    this.#ids.clear();
     this.snap = meta;
     this.snapshot = snapshot;
     this.committed = meta.index;

@@ -26,6 +26,10 @@ function leaderAccept(s: CoreState, id: EntryId, data: Uint8Array, prereq: Entry
   const none = logIndex(0);
   if (s.leadTransferee !== null) return { outcome: 'dropped', index: none };
   if (id.startsWith('raft:')) return { outcome: 'dropped', index: none };
+  // A duplicated (network) or retried forward of a proposal we already appended: same answer,
+  // never a second copy (the entry would otherwise be applied twice).
+  const have = s.log.indexOfId(id);
+  if (have !== undefined) return { outcome: 'appended', index: have };
   if (prereq !== undefined && s.log.lastNormalId() !== prereq) return { outcome: 'stale', index: none };
   const [e] = appendEntries(s, [{ kind: 'normal', data, id }]);
   return { outcome: 'appended', index: e?.index ?? none };
@@ -40,7 +44,7 @@ export function propose(s: CoreState, p: Proposal): void {
   }
   if (s.role === 'leader') {
     const r = leaderAccept(s, p.id, p.data, p.prereq);
-    if (r.outcome === 'appended') s.pendingProposals.set(p.id, r.index);
+    if (r.outcome === 'appended') trackAppended(s, p.id, r.index);
     else s.proposalResults.push({ id: p.id, outcome: r.outcome });
     return;
   }
@@ -52,6 +56,21 @@ export function propose(s: CoreState, p: Proposal): void {
   send(s, s.leader, {
     kind: 'propose', id: p.id, data: p.data, ...(p.prereq !== undefined ? { prereq: p.prereq } : {}),
   });
+}
+
+/**
+ * Records that proposal `id` sits at `index`. If this node already applied that index (the
+ * answer came late, or a retried id was found in the log), the outcome is known now.
+ */
+function trackAppended(s: CoreState, id: EntryId, index: LogIndex): void {
+  if (index > s.log.applied) {
+    s.pendingProposals.set(id, index);
+    return;
+  }
+  s.pendingProposals.delete(id);
+  const e = s.log.entry(index);
+  const outcome = e === undefined ? 'unknown' : e.id === id ? 'committed' : 'lost';
+  s.proposalResults.push({ id, outcome, index });
 }
 
 /** Forwarded proposals and reads, and their answers. */
@@ -71,13 +90,7 @@ export function handleRequestMsg(s: CoreState, msg: ProposeMsg | ProposeReplyMsg
         s.proposalResults.push({ id: msg.id, outcome: msg.outcome });
         return;
       }
-      s.pendingProposals.set(msg.id, msg.index);
-      if (msg.index <= s.log.applied) {
-        // Applied already without our id at that index (ours would have resolved it).
-        s.pendingProposals.delete(msg.id);
-        const outcome = s.log.entry(msg.index) !== undefined ? 'lost' : 'unknown';
-        s.proposalResults.push({ id: msg.id, outcome, index: msg.index });
-      }
+      trackAppended(s, msg.id, msg.index);
       return;
     }
     case 'readIndex':

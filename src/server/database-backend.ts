@@ -31,7 +31,6 @@
  */
 import type { Json } from '../base/json.js';
 import type { Uuid } from '../base/uuid.js';
-import type { OvsdbError } from '../ovsdb/errors.js';
 import type { DatabaseSchema, Row, RowChanges } from '../ovsdb/types.js';
 
 /** The `model` column of _Server's Database table. */
@@ -80,6 +79,9 @@ export interface BackendStats {
   readonly cells: number;
   readonly blockedTxns: number;
   readonly historyTxns: number;
+  /** Disk writes and fsyncs issued since open (group commit makes these fewer than commits). */
+  readonly diskWrites: number;
+  readonly diskSyncs: number;
 }
 
 export interface DatabaseBackend {
@@ -118,6 +120,3 @@ export interface DatabaseBackend {
   /** Flushes everything and stops; pending transactions get no reply. */
   close(): Promise<void>;
 }
-
-/** A convert that failed, with the error object ovsdb-server replies with. */
-export type ConvertError = OvsdbError;

@@ -116,7 +116,7 @@ export class StandaloneHost implements DatabaseBackend {
   }
 
   transact(req: TxnRequest, done: (results: readonly Json[]) => void): TxnTicket {
-    const p: Pending = { req, done, startedMs: this.#opts.clock.nowMs(), retryAtMs: undefined, cancelTimer: undefined };
+    const p: Pending = { req, done, startedMs: this.#nowMs(), retryAtMs: undefined, cancelTimer: undefined };
     if (this.#closed) return FINISHED;
     if (this.#run(p)) return FINISHED;
     this.#blocked.push(p);
@@ -198,7 +198,11 @@ export class StandaloneHost implements DatabaseBackend {
       rows += n;
       cells += n * t.columns.size;
     }
-    return { rows, cells, blockedTxns: this.#blocked.length, historyTxns: this.#history.size };
+    const disk = this.#opts.store?.stats();
+    return {
+      rows, cells, blockedTxns: this.#blocked.length, historyTxns: this.#history.size,
+      diskWrites: disk?.batches ?? 0, diskSyncs: disk?.syncedBatches ?? 0,
+    };
   }
 
   async close(): Promise<void> {
@@ -209,11 +213,15 @@ export class StandaloneHost implements DatabaseBackend {
     await this.#opts.store?.close();
   }
 
+  /** Whole milliseconds, as OVS's time_msec(): "wait" errors print the elapsed time. */
+  #nowMs(): number {
+    return Math.floor(this.#opts.clock.nowMs());
+  }
+
   /** Runs one transaction; false if it is blocked on a `wait`. */
   #run(p: Pending): boolean {
-    const clock = this.#opts.clock;
     const outcome = this.#db.transact(p.req.ops, {
-      nowMs: clock.nowMs(),
+      nowMs: this.#nowMs(),
       startedMs: p.startedMs,
       newUuid: this.#opts.newUuid,
       hasLock: p.req.hasLock,
@@ -272,7 +280,7 @@ export class StandaloneHost implements DatabaseBackend {
     const at = p.retryAtMs;
     if (at === undefined) return;
     const clock = this.#opts.clock;
-    p.cancelTimer = clock.setTimer(Math.max(1, Math.ceil(at - clock.nowMs())), () => {
+    p.cancelTimer = clock.setTimer(Math.max(1, Math.ceil(at - this.#nowMs())), () => {
       p.cancelTimer = undefined;
       const i = this.#blocked.indexOf(p);
       if (i < 0) return;

@@ -22,7 +22,7 @@ export interface DbStore {
   compact(snapshot: JsonObject): Promise<void>;
   /** Replaces schema and contents at once (convert). */
   replaceSchema(schemaJson: JsonObject, snapshot: JsonObject): Promise<void>;
-  stats(): { readonly logRecords: number; readonly logBytes: number };
+  stats(): { readonly logRecords: number; readonly logBytes: number; readonly batches?: number; readonly syncedBatches?: number };
   /** Waits for queued writes, then closes. */
   close(): Promise<void>;
 }

@@ -15,12 +15,15 @@ interface HistoryEntry {
 export class TxnHistory {
   #entries: HistoryEntry[] = [];
   #last: Uuid;
+  /** The id just before the oldest entry kept: a client that saw it misses exactly #entries. */
+  #base: Uuid;
 
   constructor(
     initialTxnId: Uuid,
     readonly maxEntries = 100,
   ) {
     this.#last = initialTxnId;
+    this.#base = initialTxnId;
   }
 
   /** Id of the latest commit (or the initial id when none happened yet). */
@@ -34,7 +37,11 @@ export class TxnHistory {
 
   add(txnId: Uuid, changes: RowChanges): void {
     this.#entries.push({ txnId, changes });
-    if (this.#entries.length > this.maxEntries) this.#entries.splice(0, this.#entries.length - this.maxEntries);
+    if (this.#entries.length > this.maxEntries) {
+      const dropped = this.#entries.splice(0, this.#entries.length - this.maxEntries);
+      const newest = dropped[dropped.length - 1];
+      if (newest) this.#base = newest.txnId;
+    }
     this.#last = txnId;
   }
 
@@ -42,11 +49,13 @@ export class TxnHistory {
   reset(txnId: Uuid): void {
     this.#entries = [];
     this.#last = txnId;
+    this.#base = txnId;
   }
 
   /** Changes after `txnId`, oldest first; [] if it is the latest; undefined if unknown. */
   since(txnId: Uuid): RowChanges[] | undefined {
     if (txnId === this.#last) return [];
+    if (txnId === this.#base) return this.#entries.map((e) => e.changes);
     for (let i = this.#entries.length - 1; i >= 0; i--) {
       if (this.#entries[i]?.txnId === txnId) return this.#entries.slice(i + 1).map((e) => e.changes);
     }

@@ -170,18 +170,24 @@ export function rowsFromRecord(schema: DatabaseSchema, record: { readonly [table
 /**
  * The rows as one insert-everything record body, `{table: {uuid: {column: json}}}`, with only
  * non-default columns (as ovsdb-tool compact writes them); tables without rows are left out.
+ * With `persistentOnly`, ephemeral columns are left out too, as ovsdb-server never writes them
+ * to a standalone file (file.c, ovsdb_file_txn_add_row()).
  */
-export function rowsToRecord(schema: DatabaseSchema, rows: OvsRows): { [table: string]: { [uuid: string]: JsonObject } } {
+export function rowsToRecord(schema: DatabaseSchema, rows: OvsRows, options: { readonly persistentOnly?: boolean } = {}): { [table: string]: { [uuid: string]: JsonObject } } {
   const out: { [table: string]: { [uuid: string]: JsonObject } } = {};
   for (const [tableName, tableRows] of [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const table = schema.tables.get(tableName);
     if (!table || tableRows.size === 0) continue;
     const t: { [uuid: string]: JsonObject } = {};
-    for (const [uuid, row] of [...tableRows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    // Sorted so the same rows always give the same bytes (default sort: UTF-16 order, which for
+    // lowercase uuids is byte order).
+    for (const uuid of [...tableRows.keys()].sort()) {
+      const row = tableRows.get(uuid);
+      if (!row) continue;
       const r: { [column: string]: Json } = {};
       for (const [column, datum] of row) {
         const col = table.columns.get(column);
-        if (col) r[column] = datumToJson(col.type, datum);
+        if (col && !(options.persistentOnly && col.ephemeral)) r[column] = datumToJson(col.type, datum);
       }
       t[uuid] = r;
     }

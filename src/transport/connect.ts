@@ -7,7 +7,8 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { formatAddress, type ActiveAddress } from './address.js';
+import { formatAddress, parseActiveAddressList, type ActiveAddress } from './address.js';
+import { JsonRpcConnection, type JsonRpcConnectionOptions } from './jsonrpc-connection.js';
 import { describePeer } from './listen.js';
 import { loadTlsFiles, type TlsFiles } from './tls-files.js';
 
@@ -87,4 +88,22 @@ export async function connectAny(addresses: readonly ActiveAddress[], options: C
     }
   }
   throw new Error(failures.length === 0 ? 'no address to connect to' : failures.join('; '));
+}
+
+/**
+ * Connects to the first reachable member of `remote` ("tcp:A:1,unix:/x" or parsed addresses)
+ * and wraps the stream in a JsonRpcConnection (reading starts at its first onMessage call).
+ *
+ * @example
+ * const conn = await connectJsonRpc('unix:/run/db.sock', { answerEcho: true });
+ * conn.onMessage(handleNotification);
+ * console.log(await conn.request('list_dbs', []));
+ */
+export async function connectJsonRpc(
+  remote: string | readonly ActiveAddress[],
+  options: ConnectOptions & JsonRpcConnectionOptions = {},
+): Promise<JsonRpcConnection> {
+  const addresses = typeof remote === 'string' ? parseActiveAddressList(remote) : remote;
+  const { socket, peer } = await connectAny(addresses, options);
+  return new JsonRpcConnection(socket, { ...options, peer: options.peer ?? peer });
 }

@@ -36,8 +36,16 @@ export interface JsonRpcConnectionOptions {
   readonly answerEcho?: boolean | undefined;
   /** Send "echo" after this much silence and disconnect after as much again; 0 (default) disables. */
   readonly probeIntervalMs?: number | undefined;
+  /**
+   * Stop reading from the peer while more than this many bytes of ours wait for it to read
+   * (default 16 MiB): a peer that sends requests but never reads replies cannot grow our
+   * memory without bound. Reading resumes when the backlog drains.
+   */
+  readonly pauseReadingAboveBytes?: number | undefined;
   readonly clock?: Clock | undefined;
 }
+
+const DEFAULT_PAUSE_READING_ABOVE_BYTES = 16 * 1024 * 1024;
 
 interface Pending {
   resolve(result: Json): void;
@@ -51,6 +59,12 @@ export class JsonRpcConnection implements JsonRpcChannel {
   private readonly framer: JsonFramer;
   private readonly answerEcho: boolean;
   private readonly clock: Clock;
+  private readonly pauseReadingAboveBytes: number;
+  private readingPaused = false;
+  /** Received values not yet dispatched (reading may pause part-way through a chunk). */
+  private inbox: Json[] = [];
+  private inboxHead = 0;
+  private pendingFramerError: string | undefined;
   private readonly calls = new PendingCalls<Pending>();
   private readonly probe: InactivityProbe | undefined;
   private cancelProbeTimer: (() => void) | undefined;
@@ -71,6 +85,7 @@ export class JsonRpcConnection implements JsonRpcChannel {
     this.framer = new JsonFramer(options.limits ?? {});
     this.answerEcho = options.answerEcho ?? false;
     this.clock = options.clock ?? systemClock;
+    this.pauseReadingAboveBytes = options.pauseReadingAboveBytes ?? DEFAULT_PAUSE_READING_ABOVE_BYTES;
     socket.setNoDelay?.(true);
     socket.on('error', (e) => {
       this.closeError ??= e;
@@ -157,10 +172,17 @@ export class JsonRpcConnection implements JsonRpcChannel {
     const text = this.outQueue.length === 1 ? (this.outQueue[0] ?? '') : this.outQueue.join('');
     this.outQueue = [];
     this.outQueueBytes = 0;
-    this.socket.write(text);
+    // 'drain' fires only after a write that returned false; the callback covers the rest.
+    this.socket.write(text, () => this.checkDrained());
+    if (this.messageHandler !== undefined && this.socket.writableLength > this.pauseReadingAboveBytes) this.pauseReading();
   }
 
   private checkDrained(): void {
+    if (this.readingPaused && !this.closing && this.backlogBytes <= this.pauseReadingAboveBytes) {
+      this.readingPaused = false;
+      this.socket.resume();
+      this.processInbox();
+    }
     if (this.backlogBytes !== 0 && !this.closed) return;
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
@@ -171,8 +193,23 @@ export class JsonRpcConnection implements JsonRpcChannel {
     if (this.closed || this.closing) return;
     this.probe?.noteActivity(this.clock.nowMs());
     const out = this.framer.push(chunk);
-    for (const value of out.values) {
+    for (const v of out.values) this.inbox.push(v);
+    if (out.error) this.pendingFramerError = out.error.message;
+    this.processInbox();
+  }
+
+  /**
+   * Dispatches received values in order until the inbox is empty or our backlog to this peer
+   * passes the limit; then stops reading until the peer has caught up (checkDrained resumes).
+   */
+  private processInbox(): void {
+    while (this.inboxHead < this.inbox.length) {
       if (this.closing) return;
+      if (this.backlogBytes > this.pauseReadingAboveBytes) {
+        this.pauseReading();
+        return;
+      }
+      const value = this.inbox[this.inboxHead++] ?? null;
       const decoded = decodeMessage(value);
       if (!decoded.ok) {
         this.failProtocol(`received bad JSON-RPC message: ${decoded.error}`);
@@ -180,7 +217,15 @@ export class JsonRpcConnection implements JsonRpcChannel {
       }
       this.dispatch(decoded.message);
     }
-    if (out.error) this.failProtocol(out.error.message);
+    this.inbox = [];
+    this.inboxHead = 0;
+    if (this.pendingFramerError !== undefined) this.failProtocol(this.pendingFramerError);
+  }
+
+  private pauseReading(): void {
+    if (this.readingPaused) return;
+    this.readingPaused = true;
+    this.socket.pause();
   }
 
   private dispatch(m: JsonRpcMessage): void {
@@ -245,6 +290,9 @@ export class JsonRpcConnection implements JsonRpcChannel {
     this.closed = true;
     this.closing = true;
     this.cancelProbeTimer?.();
+    if (this.framer.midValue && this.protocolError === undefined && this.closeError === undefined) {
+      this.protocolError = 'syntax error: connection closed in the middle of a message';
+    }
     this.outQueue = [];
     this.outQueueBytes = 0;
     const err = new JsonRpcClosedError(this.closeError ? `connection closed: ${this.closeError.message}` : 'connection closed');

@@ -10,7 +10,7 @@
  *   await srv.stop();             // in afterAll
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -138,9 +138,38 @@ function killAndWait(proc: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * ensureBuilt() under a cross-process lock: vitest runs test files in parallel forks, and two
+ * concurrent tsc runs writing dist/ could hand a half-written file to a server being started.
+ */
+export async function ensureBuiltLocked(): Promise<void> {
+  const lock = join(tmpdir(), 'ovsdb-ts-build.lock');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // Held by another fork; a lock older than 3 minutes is from a killed run.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // It went away meanwhile.
+      }
+      if (Date.now() > deadline) throw new Error(`build lock ${lock} still held after 180 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    ensureBuilt();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Starts a server of the given kind on fresh databases created from `opts.schemas`. */
 export async function startServer(kind: ServerKind, opts: StartOptions): Promise<ServerHandle> {
-  if (kind === 'ours') ensureBuilt();
+  if (kind === 'ours') await ensureBuiltLocked();
   const dir = shortTempDir(kind === 'real' ? 'ovr-' : 'ovt-');
   try {
     const dbPaths = await createDatabases(kind, dir, opts.schemas);
@@ -184,4 +213,42 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * The server kinds an end-to-end scenario runs against: both by default (the real server first,
+ * which validates the scenario itself), or a comma-separated E2E_SERVERS=real|ours subset.
+ */
+export function serverKinds(): ServerKind[] {
+  const env = process.env['E2E_SERVERS'];
+  if (env === undefined || env === '') return ['real', 'ours'];
+  return env.split(',').filter((k): k is ServerKind => k === 'real' || k === 'ours');
+}
+
+/** Resolves once `pred(text())` holds, polling every 20 ms; rejects after `timeoutMs`. */
+export async function waitUntil(what: string, pred: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A long-running child (a monitor, a daemon) whose output is collected; stop() kills it. */
+export interface BackgroundProcess {
+  readonly process: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** Spawns `cmd args` in the background, collecting its output. */
+export function spawnBackground(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): BackgroundProcess {
+  const proc = spawn(cmd, args, { cwd: opts.cwd ?? repoRoot, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  proc.stderr?.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-50_000)));
+  proc.on('error', (e) => (err += `\nspawn error: ${e.message}`));
+  return { process: proc, stdout: () => out, stderr: () => err, stop: () => killAndWait(proc) };
 }

@@ -127,6 +127,28 @@ describe('JsonFramer', () => {
     expect(new JsonFramer().push(overlong).error?.kind).toBe('syntax');
   });
 
+  it('parses runs of values in one chunk whether ASCII, non-ASCII or mixed, chunk after chunk', () => {
+    const f = new JsonFramer();
+    const ascii = ['{"a":1}', '[2]', '{"b":"x"}'];
+    const wide = ['{"a":"é"}', '["€😀"]', '{"b":"x"}'];
+    const expected: Json[] = [];
+    for (let round = 0; round < 40; round++) {
+      const texts = round % 7 === 3 ? wide : ascii;
+      const out = f.push(enc.encode(texts.join(' ')));
+      expect(out.error).toBeUndefined();
+      expect(out.values).toEqual(texts.map((t) => JSON.parse(t) as Json));
+      expected.push(...out.values);
+    }
+    expect(expected).toHaveLength(120);
+  });
+
+  it('delivers the values before invalid UTF-8 in the same chunk', () => {
+    const bytes = Uint8Array.of(...enc.encode('{"a":1}["é"]'), ...enc.encode('["'), 0xff, ...enc.encode('"]{"b":2}'));
+    const out = new JsonFramer().push(bytes);
+    expect(out.values).toEqual([{ a: 1 }, ['é']]);
+    expect(out.error?.message).toBe('syntax error: invalid UTF-8 in input');
+  });
+
   it('reports malformed JSON, top-level scalars and mismatched brackets as syntax errors', () => {
     for (const text of ['[}', '{"a" 1}', '[1,]', '{a:1}', '1', '"s"', 'null', 'x{}', '[tru]', ']', '}']) {
       const out = new JsonFramer().push(enc.encode(text));
@@ -161,5 +183,15 @@ describe('JsonFramer', () => {
       }
     }
     expect(errors).toBeGreaterThan(250);
+  });
+});
+
+describe('JsonFramer buffer ownership', () => {
+  it('copies a pending tail, so the caller may overwrite its chunk', () => {
+    const f = new JsonFramer();
+    const chunk = enc.encode('{"a":"xyz');
+    expect(f.push(chunk).values).toEqual([]);
+    chunk.fill(0x20);
+    expect(f.push(enc.encode('"}')).values).toEqual([{ a: 'xyz' }]);
   });
 });

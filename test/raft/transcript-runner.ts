@@ -62,6 +62,7 @@ export function runTranscript(script: string): string {
   let groups: string[][] | undefined;
   let nextId = 1;
   let seq = 0;
+  const appliedAt = new Map<number, string>();
   const say = (s: string): void => { out.push(`  ${s}`); };
 
   const node = (name: string | undefined): Node => {
@@ -101,6 +102,11 @@ export function runTranscript(script: string): string {
       queue.push(m);
     }
     if (rd.apply.length > 0) say(`${n.id} apply ${rd.apply.map(entryStr).join(', ')}`);
+    for (const e of rd.apply) {
+      const prev = appliedAt.get(e.index);
+      if (prev !== undefined && prev !== e.id) say(`VIOLATION state machine safety: index ${e.index} applied as ${prev} and as ${e.id}`);
+      appliedAt.set(e.index, e.id);
+    }
     for (const r of rd.readStates) say(`${n.id} read ${r.requestId} ${r.ok ? 'ok' : 'failed'} index=${r.index}`);
     for (const r of rd.proposalResults) say(`${n.id} proposal ${r.id} ${r.outcome}${r.index !== undefined ? ` index=${r.index}` : ''}`);
     c.advance(rd);
@@ -166,6 +172,7 @@ export function runTranscript(script: string): string {
       preVote: o.get('prevote') !== 'false',
       checkQuorum: o.get('checkquorum') !== 'false',
       leaseReads: o.get('lease') === 'true',
+      ...(o.get('fault') !== undefined ? { testFaults: { [o.get('fault') ?? '']: true } } : {}),
       ...(bootstrap !== undefined ? { bootstrapVoters: bootstrap } : {}),
     };
     const store = new MemoryLogStore();
@@ -185,6 +192,7 @@ export function runTranscript(script: string): string {
     const a0 = args[0];
     const o = opts(args);
     let showAll = false;
+    try {
     switch (cmd) {
       case 'add-nodes': {
         const count = Number(a0);
@@ -285,6 +293,10 @@ export function runTranscript(script: string): string {
         throw new Error(`unknown command ${cmd}`);
     }
     processAll();
+    } catch (err) {
+      if (!(err instanceof Error) || err.name !== 'RaftAssertionError') throw err;
+      say(`PANIC ${err.message}`);
+    }
     if (queue.length > 0 && cmd !== 'stabilize') say(`(${queue.length} queued)`);
     printStates(showAll);
   }

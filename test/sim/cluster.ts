@@ -112,7 +112,7 @@ export class SimCluster {
       testFaults: this.testFaults,
     }, this.#hooks, incarnation);
     this.nodes.set(id, node);
-    node.pump();
+    node.start();
   }
 
   readonly #hooks: NodeHooks = {
@@ -250,8 +250,7 @@ export class SimCluster {
       if (leader !== undefined) {
         const cur = leader.core.electionTimerMs;
         const next = Math.max(100, Math.min(1000, f.int(Math.floor(cur / 2), cur * 2)));
-        if (leader.core.changeElectionTimer(next).ok) this.stats.timerChanges += 1;
-        leader.pump();
+        if (leader.host.changeElectionTimer(next).ok) this.stats.timerChanges += 1;
       }
     }
   }
@@ -272,8 +271,7 @@ export class SimCluster {
     }
     if (choices.length === 0) return;
     const cc = f.pick(choices);
-    const r = leader.core.proposeConfChange(cc);
-    leader.pump();
+    const r = leader.host.proposeConfChange(cc);
     if (r.ok) {
       this.stats.confChanges += 1;
       this.trace.add(`conf ${cc.type} ${cc.node}`);
@@ -285,8 +283,7 @@ export class SimCluster {
     if (leader === undefined) return;
     const voters = leader.core.config.voters.filter((v) => v !== leader.core.id);
     const to = voters.length > 0 && this.#faults.chance(0.7) ? this.#faults.pick(voters) : undefined;
-    const r = leader.core.transferLeadership(to);
-    leader.pump();
+    const r = leader.host.transferLeadership(to);
     if (r.ok) this.stats.transfers += 1;
   }
 

@@ -48,6 +48,8 @@ interface Timer {
 export class NodeClock implements Clock {
   #timers: Timer[] = [];
   #seq = 0;
+  /** While a timer callback runs, time reads as that timer's deadline (see fireDue). */
+  #firingAtMs: number | undefined;
 
   /**
    * @param world the global clock
@@ -61,6 +63,7 @@ export class NodeClock implements Clock {
   ) {}
 
   nowMs(): number {
+    if (this.#firingAtMs !== undefined) return this.#firingAtMs;
     // Integer milliseconds keep traces stable across platforms.
     return this.offsetMs + Math.floor(this.world.nowMs * (1 + this.driftPpm / 1e6));
   }
@@ -83,8 +86,11 @@ export class NodeClock implements Clock {
   }
 
   /**
-   * Fires every timer whose deadline has passed, earliest first. Timers armed by a callback
-   * fire in the same call only if already due; the loop is bounded to catch a timer storm.
+   * Fires every timer whose deadline has passed, earliest first. While a callback runs the clock
+   * reads as the timer's deadline, as if it fired exactly on time (an event-driven simulator has
+   * no timer lateness): a periodic timer re-armed from its callback then keeps its exact period,
+   * so a fast clock really ticks more often and a slow one less, by the drift and no more.
+   * A re-armed timer that is already due fires in the same call; the loop is bounded.
    */
   fireDue(): void {
     for (let round = 0; round < 10_000; round++) {
@@ -97,7 +103,12 @@ export class NodeClock implements Clock {
       if (next === undefined) return;
       const fired = next;
       this.#timers = this.#timers.filter((t) => t !== fired);
-      fired.fn();
+      this.#firingAtMs = fired.deadlineMs;
+      try {
+        fired.fn();
+      } finally {
+        this.#firingAtMs = undefined;
+      }
     }
     throw new Error('timer storm: more than 10000 timers fired in one tick');
   }

@@ -118,6 +118,8 @@ export class SimDisk implements LogStore {
   /** Called when a batch is handed to the disk (for checkers), with the logical image before it. */
   onWrite: ((batch: PersistBatch, before: DiskImage) => void) | undefined;
   readonly stats: DiskStats = { writes: 0, lostOnCrash: 0, survivedCrash: 0 };
+  /** Extra ticks added to every write (scripted scenarios make one disk slower than others). */
+  extraLatencyTicks = 0;
 
   constructor(
     readonly options: DiskOptions,
@@ -140,7 +142,7 @@ export class SimDisk implements LogStore {
     this.stats.writes += 1;
     this.onWrite?.(batch, this.logical);
     this.logical.apply(batch);
-    let latency = this.prng.int(this.options.latencyTicksMin, this.options.latencyTicksMax);
+    let latency = this.extraLatencyTicks + this.prng.int(this.options.latencyTicksMin, this.options.latencyTicksMax);
     if (this.prng.chance(this.options.slowProbability)) latency += this.prng.int(1, this.options.slowTicksMax);
     const completeTick = Math.max(this.#now + latency, this.#tailTick);
     this.#tailTick = completeTick;

@@ -60,6 +60,8 @@ export class SimNetwork<M> {
   #linkTail = new Map<string, number>();
   #blocked = new Set<string>();
   readonly stats: NetworkStats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, blocked: 0 };
+  /** Scripted scenarios only: a packet for which this returns true is dropped at send. */
+  dropFilter: ((from: string, to: string, msg: M) => boolean) | undefined;
   #lossProbability: number;
   #duplicateProbability: number;
 
@@ -80,6 +82,10 @@ export class SimNetwork<M> {
   /** Queues `msg` from `from` to `to` at tick `now`, subject to loss and duplication. */
   send(now: number, from: string, to: string, msg: M): void {
     this.stats.sent += 1;
+    if (this.dropFilter?.(from, to, msg) === true) {
+      this.stats.lost += 1;
+      return;
+    }
     if (this.prng.chance(this.#lossProbability)) {
       this.stats.lost += 1;
       return;

@@ -3,15 +3,17 @@
  * SimDisk, a drifting NodeClock and the SimNetwork, plus the key-value state machine and the
  * server side of the client protocol (proposals for writes, ReadIndex for reads).
  *
- * The Ready cycle (config.ts): persist snapshot/append/hardState, and only once the disk says it
- * is durable send the messages, install/apply, answer reads and proposals, then advance().
- * A crash drops the node's object graph; the disk (durable part only) and the id survive.
+ * The production RaftHost runs the Ready cycle (persist, then send, then apply); the simulator
+ * only supplies its ports. A crash drops the node's object graph; the disk (durable part only)
+ * and the id survive.
  */
-import { RaftCore } from '../../src/raft/core.js';
-import type { RaftConfig, RaftTestFaults, Ready } from '../../src/raft/config.js';
+import type { RaftConfig, RaftTestFaults } from '../../src/raft/config.js';
+import type { RaftCore } from '../../src/raft/core.js';
+import { RaftHost } from '../../src/raft/host.js';
 import type { RaftMessage } from '../../src/raft/messages.js';
-import type { PersistBatch } from '../../src/raft/ports.js';
-import { entryId, logIndex, nodeId, type LogEntry, type NodeId } from '../../src/raft/types.js';
+import {
+  entryId, logIndex, nodeId, type LogEntry, type NodeId, type ProposalResult, type ReadState, type Snapshot,
+} from '../../src/raft/types.js';
 import type { KvResult } from './checkers/linearizability.js';
 import { KvStateMachine, decodeCommand, encodeCommand } from './kv-state-machine.js';
 import type { NodeClock } from './sim-clock.js';
@@ -50,25 +52,20 @@ export interface NodeSettings {
 
 /** A running incarnation of one server. */
 export class SimNode {
-  readonly core: RaftCore;
+  readonly host: RaftHost;
   sm: KvStateMachine;
   appliedIndex: number;
-  #waitingDisk = false;
-  #coreTicks: number;
   #proposals = new Map<string, { clientId: number; seq: number }>();
   #reads = new Map<string, PendingRead>();
-  #incarnation: number;
-  #stopped = false;
 
   constructor(
     readonly id: string,
     readonly disk: SimDisk,
     readonly clock: NodeClock,
-    private readonly settings: NodeSettings,
+    settings: NodeSettings,
     private readonly hooks: NodeHooks,
     incarnation: number,
   ) {
-    this.#incarnation = incarnation;
     const config: RaftConfig = {
       id: nodeId(id),
       clusterId: settings.clusterId,
@@ -83,96 +80,87 @@ export class SimNode {
       ...(settings.bootstrapVoters !== undefined ? { bootstrapVoters: settings.bootstrapVoters.map(nodeId) } : {}),
       ...(settings.testFaults !== undefined ? { testFaults: settings.testFaults } : {}),
     };
-    this.core = new RaftCore(config, disk);
     const snap = disk.snapshot();
     this.sm = snap === undefined ? new KvStateMachine() : KvStateMachine.decode(snap.data);
     this.appliedIndex = snap?.meta.index ?? 0;
     hooks.reset(id, this.appliedIndex, this.sm);
-    this.#coreTicks = Math.floor(clock.nowMs() / settings.tickMs);
+    this.host = new RaftHost({
+      config,
+      store: disk,
+      transport: { send: (m) => hooks.send(m) },
+      timers: clock,
+      events: {
+        onApply: (entries) => this.#apply(entries),
+        onSnapshot: (snapshot) => this.#install(snapshot),
+        onReadState: (rs) => this.#readState(rs),
+        onProposalResult: (pr) => this.#proposalResult(pr),
+        onFatal: (err) => {
+          throw err;
+        },
+      },
+    });
   }
 
-  /** Stops this incarnation: pending disk callbacks are ignored from now on. */
+  /** The core this host drives (read-only use: status and checkers). */
+  get core(): RaftCore {
+    return this.host.core;
+  }
+
+  /** Starts the host's tick timer. */
+  start(): void {
+    this.host.start();
+  }
+
+  /** Stops this incarnation: pending disk callbacks and timers are ignored from now on. */
   stop(): void {
-    this.#stopped = true;
+    this.host.stop();
   }
 
-  /** Runs as many core ticks as this node's (drifting) clock says are due. */
+  /** Fires the node's due timers (the host's tick). */
   tick(): void {
-    const due = Math.floor(this.clock.nowMs() / this.settings.tickMs);
-    // Bounded: a clock never runs more than a few core ticks ahead per world tick.
-    for (let i = 0; this.#coreTicks < due && i < 8; i++) {
-      this.#coreTicks += 1;
-      this.core.tick();
-    }
-    this.#coreTicks = Math.max(this.#coreTicks, due - 8);
-    this.pump();
+    this.clock.fireDue();
   }
 
   /** Delivers one message. */
   step(msg: RaftMessage): void {
-    this.core.step(msg);
-    this.pump();
+    this.host.receive(msg);
   }
 
-  /** Drains Ready batches until one waits for the disk. */
-  pump(): void {
-    for (let rounds = 0; !this.#stopped && !this.#waitingDisk && this.core.hasReady(); rounds++) {
-      if (rounds > 1000) throw new Error(`${this.id}: ready loop did not settle`);
-      const rd = this.core.ready();
-      const batch: PersistBatch = {
-        entries: rd.append,
-        ...(rd.hardState !== undefined ? { hardState: rd.hardState } : {}),
-        ...(rd.snapshot !== undefined ? { snapshot: rd.snapshot } : {}),
-      };
-      if (rd.append.length === 0 && rd.hardState === undefined && rd.snapshot === undefined) {
-        this.#finish(rd);
-        continue;
-      }
-      this.#waitingDisk = true;
-      const incarnation = this.#incarnation;
-      this.disk.write(batch, (err) => {
-        if (this.#stopped || incarnation !== this.#incarnation) return;
-        if (err !== undefined) throw err;
-        this.#waitingDisk = false;
-        this.#finish(rd);
-        this.pump();
-      });
-    }
+  #install(snapshot: Snapshot): void {
+    this.sm = KvStateMachine.decode(snapshot.data);
+    this.appliedIndex = snapshot.meta.index;
+    this.hooks.reset(this.id, this.appliedIndex, this.sm);
+    this.hooks.trace(`${this.id} install ${this.appliedIndex}`);
   }
 
-  #finish(rd: Ready): void {
-    for (const m of rd.send) this.hooks.send(m);
-    if (rd.installSnapshot && rd.snapshot !== undefined) {
-      this.sm = KvStateMachine.decode(rd.snapshot.data);
-      this.appliedIndex = rd.snapshot.meta.index;
-      this.hooks.reset(this.id, this.appliedIndex, this.sm);
-      this.hooks.trace(`${this.id} install ${this.appliedIndex}`);
-    }
-    for (const e of rd.apply) {
+  #apply(entries: readonly LogEntry[]): void {
+    for (const e of entries) {
       if (e.kind === 'normal') this.sm.apply(decodeCommand(e.data));
       this.appliedIndex = e.index;
       this.hooks.applied(this.id, e, this.sm);
     }
-    for (const rs of rd.readStates) {
-      const r = this.#reads.get(rs.requestId);
-      if (r === undefined) continue;
-      if (rs.ok) r.index = rs.index;
-      else {
-        this.#reads.delete(rs.requestId);
-        this.#retry(r.clientId, r.seq);
-      }
+    this.#serveReads();
+  }
+
+  #readState(rs: ReadState): void {
+    const r = this.#reads.get(rs.requestId);
+    if (r === undefined) return;
+    if (rs.ok) r.index = rs.index;
+    else {
+      this.#reads.delete(rs.requestId);
+      this.#retry(r.clientId, r.seq);
     }
     this.#serveReads();
-    for (const pr of rd.proposalResults) {
-      const p = this.#proposals.get(pr.id);
-      if (p === undefined) continue;
-      this.#proposals.delete(pr.id);
-      const result = this.sm.resultFor(p.clientId, p.seq);
-      if (pr.outcome === 'committed' && pr.index !== undefined) this.hooks.acked(pr.id, pr.index);
-      if ((pr.outcome === 'committed' || pr.outcome === 'unknown') && result !== undefined) this.#reply(p.clientId, p.seq, result);
-      else this.#retry(p.clientId, p.seq);
-    }
-    this.core.advance(rd);
+  }
+
+  #proposalResult(pr: ProposalResult): void {
+    const p = this.#proposals.get(pr.id);
+    if (p === undefined) return;
+    this.#proposals.delete(pr.id);
+    const result = this.sm.resultFor(p.clientId, p.seq);
+    if (pr.outcome === 'committed' && pr.index !== undefined) this.hooks.acked(pr.id, pr.index);
+    if ((pr.outcome === 'committed' || pr.outcome === 'unknown') && result !== undefined) this.#reply(p.clientId, p.seq, result);
+    else this.#retry(p.clientId, p.seq);
   }
 
   #serveReads(): void {
@@ -198,21 +186,18 @@ export class SimNode {
     if (req.op.kind === 'get') {
       const requestId = `r:${tag}`;
       this.#reads.set(requestId, { clientId: req.clientId, seq: req.seq, key: req.op.key, index: undefined });
-      this.core.readIndex(requestId);
+      this.host.readIndex(requestId);
     } else {
       const id = `k:${tag}`;
       this.#proposals.set(id, { clientId: req.clientId, seq: req.seq });
-      this.core.propose({ id: entryId(id), data: encodeCommand({ c: req.clientId, s: req.seq, op: req.op }) });
+      this.host.propose({ id: entryId(id), data: encodeCommand({ c: req.clientId, s: req.seq, op: req.op }) });
     }
-    this.pump();
   }
 
   /** Compacts the log at the applied index (a snapshot at a random point). */
   compact(): boolean {
     if (this.appliedIndex <= this.core.firstIndex) return false;
-    const r = this.core.compact(logIndex(this.appliedIndex), this.sm.encode());
-    this.pump();
-    return r.ok;
+    return this.host.compact(logIndex(this.appliedIndex), this.sm.encode()).ok;
   }
 
   /** The id as the core's brand. */

@@ -89,6 +89,13 @@ describe('replaying records', () => {
     }
   });
 
+  test('persistentOnly leaves ephemeral columns out, as ovsdb-server writes files', () => {
+    const eph = parseSchema({ name: 'E', tables: { T: { columns: { a: { type: 'string' }, st: { type: 'string', ephemeral: true } } } } });
+    const rows = rowsFromRecord(eph, { T: { [u1]: { a: 'x', st: 'up' } } });
+    expect(rowsToRecord(eph, rows)).toEqual({ T: { [u1]: { a: 'x', st: 'up' } } });
+    expect(rowsToRecord(eph, rows, { persistentOnly: true })).toEqual({ T: { [u1]: { a: 'x' } } });
+  });
+
   test('rowsFromRecord drops _version and defaults', () => {
     const rows = rowsFromRecord(schema, { A: { [u1]: { _version: ['uuid', b1], i: 0, s: 'k', set: ['set', []] } } });
     expect(rowsToRecord(schema, rows)).toEqual({ A: { [u1]: { s: 'k' } } });

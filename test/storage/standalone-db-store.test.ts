@@ -51,7 +51,10 @@ describe('StandaloneStore', () => {
 
   it('refuses to create over an existing database and to open a missing or foreign one', async () => {
     const dir = newDir();
-    await (await StandaloneStore.create(dir, schema)).close();
+    const held = await StandaloneStore.create(dir, schema);
+    // A database in use (LevelDB's LOCK file) cannot be opened a second time.
+    await expect(StandaloneStore.open(dir)).rejects.toThrow(/cannot open database: .*lock/i);
+    await held.close();
     await expect(StandaloneStore.create(dir, schema)).rejects.toThrow(/cannot create database/);
     await expect(StandaloneStore.open(newDir())).rejects.toThrow(/cannot open database/);
     const foreign = newDir();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Json } from '../../src/base/json.js';
 import { JsonRpcClosedError, JsonRpcRemoteError, type CloseInfo } from '../../src/jsonrpc/channel.js';
 import { formatAddress, parsePassiveAddress, type ActiveAddress, type PassiveAddress } from '../../src/transport/address.js';
-import { connect } from '../../src/transport/connect.js';
+import { connect, connectJsonRpc } from '../../src/transport/connect.js';
 import { JsonRpcConnection, type JsonRpcConnectionOptions } from '../../src/transport/jsonrpc-connection.js';
 import { listen, type Listener } from '../../src/transport/listen.js';
 import { makeTestPki, type TestPki } from './tls-certs.js';
@@ -122,6 +122,17 @@ describe('JsonRpcConnection over every listener kind', () => {
     expect(srv.conns).toHaveLength(0);
   });
 
+  it('connectJsonRpc tries a comma-separated list in order', async () => {
+    const srv = await startServer(parsePassiveAddress('ptcp:0:127.0.0.1'));
+    const good = srv.listener.address.kind === 'ptcp' ? srv.listener.address.port : 0;
+    const conn = await connectJsonRpc(`unix:${join(dir, 'absent.sock')},tcp:127.0.0.1:${good}`);
+    conn.onMessage(() => undefined);
+    expect(conn.peer).toBe(`tcp:127.0.0.1:${good}`);
+    expect(await conn.request('add', [40, 2])).toBe(42);
+    conn.close();
+    await expect(connectJsonRpc(`unix:${join(dir, 'absent.sock')}`)).rejects.toThrow(/absent\.sock: connection failed/);
+  });
+
   it('fails connect and listen with clear errors', async () => {
     await expect(connect({ kind: 'unix', path: join(dir, 'missing.sock') })).rejects.toThrow(/unix:.*missing\.sock: connection failed/);
     await expect(connect({ kind: 'ssl', host: '127.0.0.1', port: 1 })).rejects.toThrow(/SSL needs/);
@@ -154,7 +165,7 @@ describe('JsonRpcConnection with hostile or slow peers', () => {
     ['deep nesting', '['.repeat(100_000), /maximum nesting depth/],
     ['an oversize message', `["${'x'.repeat(20_000)}"]`, /maximum size/],
     ['a non-JSON-RPC value', '{"hello":1}', /bad JSON-RPC message: message has unexpected member "hello"/],
-    ['truncated JSON then EOF', '{"method":"add","params":[1', /^$/],
+    ['truncated JSON then EOF', '{"method":"add","params":[1', /closed in the middle of a message/],
   ];
   for (const [what, bytes, re] of garbage) {
     it(`drops the connection cleanly on ${what} and keeps serving others`, async () => {
@@ -239,5 +250,42 @@ describe('JsonRpcConnection with hostile or slow peers', () => {
     serverSocket?.destroy();
     await expect(pending).rejects.toBeInstanceOf(JsonRpcClosedError);
     expect((await closed).protocolError).toBeUndefined();
+  });
+});
+
+describe('JsonRpcConnection flow control', () => {
+  it('drained() resolves after small writes too', async () => {
+    const srv = await startServer(parsePassiveAddress('ptcp:0:127.0.0.1'));
+    const c = await connect(activeOf(srv.listener));
+    sockets.push(c.socket);
+    const conn = new JsonRpcConnection(c.socket);
+    conn.onMessage(() => undefined);
+    conn.notify('small', [1]);
+    expect(conn.backlogBytes).toBeGreaterThan(0);
+    await conn.drained();
+    expect(conn.backlogBytes).toBe(0);
+    conn.close();
+  });
+
+  it('stops reading from a peer that does not read its replies, and resumes when it does', async () => {
+    const srv = await startServer(parsePassiveAddress('ptcp:0:127.0.0.1'), { pauseReadingAboveBytes: 1 << 16 });
+    const raw = await rawConnect(srv.listener);
+    raw.socket.pause();
+    // Each request's reply is ~100 KB; the peer sends 400 requests and reads nothing.
+    const big = 'q'.repeat(100_000);
+    let replied = 0;
+    await until(() => srv.conns.length === 1);
+    const conn = srv.conns[0];
+    if (!conn) throw new Error('no server connection');
+    conn.onMessage((m) => {
+      if (m.kind === 'request') { replied++; conn.respond(m.id, big); }
+    });
+    for (let i = 0; i < 400; i++) raw.socket.write(`{"method":"big","params":[],"id":${i}}`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(replied).toBeLessThan(400);
+    expect(conn.backlogBytes).toBeLessThan(50 * 100_000);
+    raw.socket.resume();
+    await until(() => replied === 400, 10_000);
+    await until(() => raw.received().length >= 400 * 100_000, 10_000);
   });
 });

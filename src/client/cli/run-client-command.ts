@@ -146,8 +146,13 @@ async function lockCommand(method: 'lock' | 'steal' | 'unlock', args: string[], 
       o.client.onClose(() => resolve(1));
       io.signal?.addEventListener('abort', () => resolve(0), { once: true });
     });
-    const r = await o.client.request(method, [o.rest[0] as string]);
-    io.stdout(`${formatOvsJson(r, { pretty: opts.style.pretty })}\n`);
+    try {
+      const r = await o.client.request(method, [o.rest[0] as string]);
+      io.stdout(`${formatOvsJson(r, { pretty: opts.style.pretty })}\n`);
+    } catch (err) {
+      // ovsdb-client prints only successful replies (e.g. unlock of a lock not held: nothing).
+      if (!(err instanceof RpcError)) throw err;
+    }
     const code = await done;
     if (code !== 0) throw new CommandError(`${o.client.remote}: receive failed (connection closed)`);
     return code;

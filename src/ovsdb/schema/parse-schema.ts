@@ -6,6 +6,7 @@
 import type { Json, JsonObject } from '../../base/json.js';
 import { OvsdbError, syntaxError } from '../errors.js';
 import { ObjectParser, OP, isId } from '../parser.js';
+import { ovsShashOrder } from '../ovs-order.js';
 import type { ColumnSchema, ColumnType, DatabaseSchema, TableSchema } from '../types.js';
 import { columnTypeToJson, parseColumnType } from './parse-type.js';
 
@@ -66,11 +67,13 @@ function parseTable(json: Json, name: string): TableSchema {
   const cols = columnsJson as JsonObject;
   if (Object.keys(cols).length === 0) throw syntaxError(json, 'table must have at least one column');
   const columns = new Map<string, ColumnSchema>();
-  for (const [colName, colJson] of Object.entries(cols)) {
+  // Validate in ovsdb-server's shash order so the first error reported is the same.
+  for (const colName of ovsShashOrder(Object.keys(cols))) {
     if (colName.startsWith('_')) throw syntaxError(json, 'names beginning with "_" are reserved');
     if (!isId(colName)) throw syntaxError(json, 'name must be a valid id');
-    columns.set(colName, parseColumn(colJson, colName));
+    parseColumn(cols[colName] as Json, colName);
   }
+  for (const [colName, colJson] of Object.entries(cols)) columns.set(colName, parseColumn(colJson, colName));
   const table: TableSchema = { name, columns, isRoot: isRootJson === true, maxRows, indexes: [] };
   const indexes: string[][] = [];
   for (const ij of (indexesJson ?? []) as readonly Json[]) {
@@ -120,11 +123,17 @@ export function parseSchema(json: unknown): DatabaseSchema {
   if (typeof version === 'string' && !isValidVersion(version)) {
     throw syntaxError(json, `schema version "${version}" not in format x.y.z`);
   }
-  let tables = new Map<string, TableSchema>();
-  for (const [tname, tjson] of Object.entries(tablesJson as JsonObject)) {
+  const tj = tablesJson as JsonObject;
+  const parsed = new Map<string, TableSchema>();
+  for (const tname of ovsShashOrder(Object.keys(tj))) {
     if (tname.startsWith('_')) throw syntaxError(json, 'names beginning with "_" are reserved');
     if (!isId(tname)) throw syntaxError(json, 'name must be a valid id');
-    tables.set(tname, parseTable(tjson, tname));
+    parsed.set(tname, parseTable(tj[tname] as Json, tname));
+  }
+  let tables = new Map<string, TableSchema>();
+  for (const tname of Object.keys(tj)) {
+    const t = parsed.get(tname);
+    if (t) tables.set(tname, t);
   }
   // Schemas without any isRoot predate garbage collection: every table is a root.
   const allRootDefault = [...tables.values()].every((t) => !t.isRoot);

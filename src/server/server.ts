@@ -1,0 +1,215 @@
+/**
+ * The OVSDB server: hosted databases (plus `_Server`), client sessions, locks and the fan-out
+ * of committed changes to monitors. It owns no sockets: the composition root accepts
+ * connections and hands each one over as a JsonRpcChannel with attach().
+ *
+ *   listener ──socket──► JsonRpcConnection ──attach()──► Session ──► rpc-methods ──► DatabaseBackend
+ *                                                           ▲                            │ onCommit
+ *                                                           └──── monitor updates ◄──────┘
+ *
+ * @example
+ * const server = new OvsdbServer({ clock: systemClock, newUuid, logger });
+ * server.addDatabase(new StandaloneHost({ db, store, clock: systemClock, newUuid, logger, onFatal }));
+ * await listen(parsePassiveAddress('ptcp:6641:127.0.0.1'), (socket, peer) =>
+ *   server.attach(new JsonRpcConnection(socket, { peer, probeIntervalMs: 5000 })));
+ */
+import type { Json } from '../base/json.js';
+import type { Clock } from '../base/clock.js';
+import type { Uuid } from '../base/uuid.js';
+import type { JsonRpcChannel } from '../jsonrpc/channel.js';
+import type { JsonRpcId } from '../jsonrpc/messages.js';
+import type { AppliedCommit, DatabaseBackend } from './database-backend.js';
+import { LockTable, type LockManager } from './locks.js';
+import type { Logger, UuidSource } from './ports.js';
+import { handleNotification, handleRequest, UPDATE_METHOD, type RpcContext } from './rpc-methods.js';
+import { ServerDatabase } from './server-database.js';
+import { idKey, Session, type MonitorBinding, type SessionHost } from './session.js';
+
+export interface OvsdbServerOptions {
+  readonly clock: Clock;
+  readonly newUuid: UuidSource;
+  readonly logger: Logger;
+  /** get_server_id's answer; random by default. */
+  readonly serverId?: Uuid;
+  /** Another lock manager (cluster-wide locks); a local LockTable by default. */
+  readonly locks?: LockManager;
+}
+
+interface Hosted {
+  readonly backend: DatabaseBackend;
+  readonly monitors: Set<MonitorBinding>;
+  readonly unsubscribe: () => void;
+}
+
+export class OvsdbServer implements RpcContext, SessionHost {
+  readonly serverId: Uuid;
+  readonly locks: LockManager;
+  readonly logger: Logger;
+  readonly #dbs = new Map<string, Hosted>();
+  readonly #sessions = new Set<Session>();
+  readonly #serverDb: ServerDatabase;
+
+  constructor(opts: OvsdbServerOptions) {
+    this.serverId = opts.serverId ?? opts.newUuid();
+    this.locks = opts.locks ?? new LockTable();
+    this.logger = opts.logger;
+    this.#serverDb = new ServerDatabase({ clock: opts.clock, newUuid: opts.newUuid, logger: opts.logger });
+    this.#host(this.#serverDb.host);
+  }
+
+  /** Serves a database; its name must be new. */
+  addDatabase(backend: DatabaseBackend): void {
+    if (this.#dbs.has(backend.name)) throw new Error(`${backend.name}: duplicate database name`);
+    this.#host(backend);
+    this.#serverDb.add(backend);
+  }
+
+  /** Stops serving a database (its monitors are cancelled as for convert); does not close it. */
+  removeDatabase(name: string): DatabaseBackend | undefined {
+    const h = this.#dbs.get(name);
+    if (!h || name === '_Server') return undefined;
+    this.#dropMonitors(h);
+    h.unsubscribe();
+    this.#dbs.delete(name);
+    this.#serverDb.remove(name);
+    return h.backend;
+  }
+
+  /** Hosted databases, _Server excluded, by name. */
+  databases(): DatabaseBackend[] {
+    return [...this.#dbs.values()].map((h) => h.backend).filter((b) => b.name !== '_Server').sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /** Takes over one client connection. */
+  attach(channel: JsonRpcChannel): Session {
+    const s = new Session(channel, this);
+    this.#sessions.add(s);
+    this.logger.log('DBG', 'server', `${s.peer}: connection opened`);
+    return s;
+  }
+
+  /** Re-reads every database's status into _Server (call when a backend's status changes). */
+  refreshServerDatabase(): void {
+    this.#serverDb.refresh();
+  }
+
+  /** Counters in the spirit of ovsdb-server's memory/show. */
+  memoryStats(): Record<string, number> {
+    let cells = 0;
+    let rows = 0;
+    let monitors = 0;
+    let blocked = 0;
+    let writes = 0;
+    let syncs = 0;
+    for (const h of this.#dbs.values()) {
+      const st = h.backend.stats();
+      writes += st.diskWrites;
+      syncs += st.diskSyncs;
+      cells += st.cells;
+      rows += st.rows;
+      blocked += st.blockedTxns;
+      monitors += h.monitors.size;
+    }
+    return {
+      cells, 'disk-syncs': syncs, 'disk-writes': writes, locks: this.locks.size, monitors, rows,
+      sessions: this.#sessions.size, triggers: blocked,
+    };
+  }
+
+  /** Disconnects every client and closes every database (flushing its store). */
+  async close(): Promise<void> {
+    for (const s of [...this.#sessions]) s.close();
+    const closing: Promise<void>[] = [];
+    for (const h of this.#dbs.values()) {
+      h.unsubscribe();
+      closing.push(h.backend.close());
+    }
+    await Promise.all(closing);
+  }
+
+  // RpcContext
+
+  database(name: string): DatabaseBackend | undefined {
+    return this.#dbs.get(name)?.backend;
+  }
+
+  databaseNames(): string[] {
+    return [...this.#dbs.keys()].sort();
+  }
+
+  addMonitor(b: MonitorBinding): void {
+    b.session.monitors.set(idKey(b.monitor.id), b);
+    this.#dbs.get(b.db.name)?.monitors.add(b);
+  }
+
+  removeMonitor(b: MonitorBinding): void {
+    b.session.monitors.delete(idKey(b.monitor.id));
+    this.#dbs.get(b.db.name)?.monitors.delete(b);
+  }
+
+  converted(db: DatabaseBackend): void {
+    const h = this.#dbs.get(db.name);
+    if (h) this.#dropMonitors(h);
+    this.#serverDb.refresh();
+  }
+
+  // SessionHost
+
+  handleRequest(session: Session, id: JsonRpcId, method: string, params: readonly Json[]): void {
+    handleRequest(this, session, id, method, params);
+  }
+
+  handleNotification(session: Session, method: string, params: readonly Json[]): void {
+    handleNotification(session, method, params);
+  }
+
+  sessionClosed(s: Session): void {
+    if (!this.#sessions.delete(s)) return;
+    for (const ticket of s.pendingTxns.values()) ticket.cancel();
+    s.pendingTxns.clear();
+    for (const b of [...s.monitors.values()]) this.removeMonitor(b);
+    for (const name of s.locks) {
+      const { newOwner } = this.locks.unlock(name, s);
+      if (newOwner instanceof Session) newOwner.notify('locked', [name]);
+    }
+    s.locks.clear();
+    this.logger.log('DBG', 'server', `${s.peer}: connection closed`);
+  }
+
+  #host(backend: DatabaseBackend): void {
+    const monitors = new Set<MonitorBinding>();
+    const unsubscribe = backend.onCommit((c) => this.#fanOut(backend, monitors, c));
+    this.#dbs.set(backend.name, { backend, monitors, unsubscribe });
+  }
+
+  /** Computes every monitor's update for one commit now, and sends them after it is safe. */
+  #fanOut(backend: DatabaseBackend, monitors: ReadonlySet<MonitorBinding>, commit: AppliedCommit): void {
+    if (monitors.size === 0) return;
+    const sends: { s: Session; method: string; params: Json[] }[] = [];
+    for (const b of monitors) {
+      const u = b.monitor.update(commit.changes);
+      if (u === undefined) continue;
+      const m = b.monitor;
+      sends.push({ s: b.session, method: UPDATE_METHOD[m.version], params: m.version === 3 ? [m.id, commit.txnId, u] : [m.id, u] });
+    }
+    if (sends.length === 0) return;
+    backend.afterPending(() => {
+      for (const x of sends) x.s.notify(x.method, x.params);
+    });
+  }
+
+  /**
+   * After a convert (or removal): db-change-aware sessions get "monitor_canceled" for their
+   * monitors of that database; every other session is disconnected, as ovsdb-server does, so
+   * that its IDL reconnects and re-reads the schema.
+   */
+  #dropMonitors(h: Hosted): void {
+    for (const b of [...h.monitors]) {
+      this.removeMonitor(b);
+      if (b.session.dbChangeAware) b.session.notify('monitor_canceled', [b.monitor.id]);
+    }
+    for (const s of [...this.#sessions]) {
+      if (!s.dbChangeAware) s.close();
+    }
+  }
+}

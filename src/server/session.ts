@@ -1,0 +1,101 @@
+/**
+ * One client connection's OVSDB state (ovsdb/jsonrpc-server.c "ovsdb_jsonrpc_session"): its
+ * monitors, the locks it holds or waits for, its transactions still in flight (for `cancel`),
+ * and whether it is db-change-aware. Requests are dispatched to rpc-methods.ts.
+ *
+ * Everything the session sends goes through its JsonRpcChannel, whose writes are batched per
+ * event-loop turn, so a burst of monitor updates plus a reply costs one write(2).
+ */
+import type { Json } from '../base/json.js';
+import { canonicalJson } from '../base/json.js';
+import type { JsonRpcChannel } from '../jsonrpc/channel.js';
+import type { JsonRpcId, JsonRpcMessage } from '../jsonrpc/messages.js';
+import type { DatabaseBackend, TxnTicket } from './database-backend.js';
+import type { Monitor } from './monitor.js';
+
+/** A monitor together with the database it watches. */
+export interface MonitorBinding {
+  readonly session: Session;
+  readonly db: DatabaseBackend;
+  readonly monitor: Monitor;
+}
+
+/** What a session needs from the server that owns it. */
+export interface SessionHost {
+  handleRequest(session: Session, id: JsonRpcId, method: string, params: readonly Json[]): void;
+  handleNotification(session: Session, method: string, params: readonly Json[]): void;
+  sessionClosed(session: Session): void;
+}
+
+export class Session {
+  /** Monitors by canonical JSON of their id. */
+  readonly monitors = new Map<string, MonitorBinding>();
+  /** Lock names this session holds or waits for. */
+  readonly locks = new Set<string>();
+  /** Transactions not yet answered, by canonical JSON of their request id. */
+  readonly pendingTxns = new Map<string, TxnTicket>();
+  dbChangeAware = false;
+  #closed = false;
+
+  constructor(
+    readonly channel: JsonRpcChannel,
+    private readonly host: SessionHost,
+  ) {
+    channel.onMessage((m) => this.#receive(m));
+    channel.onClose(() => this.#finish());
+  }
+
+  get peer(): string {
+    return this.channel.peer;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends a notification (no-op once closed). */
+  notify(method: string, params: readonly Json[]): void {
+    if (!this.#closed) this.channel.notify(method, params);
+  }
+
+  reply(id: JsonRpcId, result: Json): void {
+    if (!this.#closed) this.channel.respond(id, result);
+  }
+
+  replyError(id: JsonRpcId, error: Json): void {
+    if (!this.#closed) this.channel.respondError(id, error);
+  }
+
+  /** Flushes what is queued and disconnects. */
+  close(): void {
+    this.channel.close();
+    this.#finish();
+  }
+
+  #receive(m: JsonRpcMessage): void {
+    if (this.#closed) return;
+    switch (m.kind) {
+      case 'request':
+        this.host.handleRequest(this, m.id, m.method, m.params);
+        break;
+      case 'notification':
+        this.host.handleNotification(this, m.method, m.params);
+        break;
+      default:
+        // Replies to our own requests are consumed by the channel; stray ones are ignored as
+        // OVS does ("received unexpected reply").
+        break;
+    }
+  }
+
+  #finish(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.host.sessionClosed(this);
+  }
+}
+
+/** Key of a JSON-RPC id or monitor id in the session's maps. */
+export function idKey(id: Json): string {
+  return canonicalJson(id);
+}

@@ -1,0 +1,89 @@
+/**
+ * `npm run sim -- --seeds N --base B [--ticks T] [--verbose] [--no-duplication] [--fault NAME]`: runs seeds B..B+N-1 of the
+ * simulator, prints a progress line per seed (or per 50 seeds), the speed in simulated seconds
+ * per wall second, and ends with exactly `sim: N seeds, V violations` (exit status 1 if V > 0).
+ * This file is the only one in test/sim that touches process.argv and process.exit.
+ */
+import { replayHint, runSeed, type RunOptions } from './run-seed.js';
+import { swarmOptions } from './swarm.js';
+import type { RaftTestFaults } from '../../src/raft/config.js';
+
+interface CliOptions {
+  seeds: number;
+  base: number;
+  ticks: number | undefined;
+  verbose: boolean;
+  /** Turn message duplication off (to look past a known duplication bug). */
+  noDuplication: boolean;
+  /** Test faults to switch on in every core (to see the checkers bite). */
+  faults: RaftTestFaults;
+}
+
+function parseArgs(argv: readonly string[]): CliOptions {
+  const o: CliOptions = { seeds: 100, base: 1, ticks: undefined, verbose: false, noDuplication: false, faults: {} };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): number => {
+      const v = Number(argv[++i]);
+      if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${a} needs a non-negative integer`);
+      return v;
+    };
+    if (a === '--seeds') o.seeds = value();
+    else if (a === '--base') o.base = value();
+    else if (a === '--ticks') o.ticks = value();
+    else if (a === '--verbose' || a === '-v') o.verbose = true;
+    else if (a === '--no-duplication') o.noDuplication = true;
+    else if (a === '--fault') {
+      const name = argv[++i];
+      if (name !== 'voteTwiceInTerm' && name !== 'commitPriorTermByCounting' && name !== 'skipPersistBeforeSend') throw new Error(`unknown fault ${String(name)}`);
+      o.faults = { ...o.faults, [name]: true };
+    }
+    else throw new Error(`unknown argument ${String(a)} (usage: --seeds N --base B [--ticks T] [--verbose] [--no-duplication] [--fault NAME])`);
+  }
+  return o;
+}
+
+function main(): number {
+  const o = parseArgs(process.argv.slice(2));
+  let violations = 0;
+  let simulatedMs = 0;
+  let wallMs = 0;
+  let ops = 0;
+  const started = performance.now();
+  for (let k = 0; k < o.seeds; k++) {
+    const seed = o.base + k;
+    const run: RunOptions = {
+      ...(o.ticks !== undefined ? { ticks: o.ticks } : {}),
+      ...(Object.keys(o.faults).length > 0 ? { testFaults: o.faults } : {}),
+      ...(o.noDuplication ? { swarm: { network: { ...swarmOptions(seed).network, duplicateProbability: 0 } } } : {}),
+    };
+    const r = runSeed(seed, run);
+    simulatedMs += r.simulatedMs;
+    wallMs += r.wallMs;
+    ops += r.completed;
+    if (r.violation !== undefined) {
+      violations += 1;
+      console.log(`seed ${seed}: VIOLATION ${r.violation.checker} at tick ${r.violation.tick}: ${r.violation.message}`);
+      console.log(`  world: ${r.description}`);
+      console.log(`  last events: ${r.traceTail.slice(-12).join(' | ')}`);
+      console.log(`  replay: ${replayHint(seed)}`);
+    } else if (o.verbose) {
+      console.log(`seed ${seed}: ok ${r.ticks} ticks, ${r.completed}/${r.operations} ops, ${r.wallMs.toFixed(0)} ms, trace ${r.traceHash}, ${JSON.stringify(r.stats)}`);
+    }
+    if (!o.verbose && ((k + 1) % 50 === 0 || k + 1 === o.seeds)) {
+      const speed = wallMs > 0 ? simulatedMs / wallMs : 0;
+      console.log(`progress: ${k + 1}/${o.seeds} seeds, ${violations} violations, ${((performance.now() - started) / 1000).toFixed(1)} s, ${speed.toFixed(1)} simulated s per wall s`);
+    }
+  }
+  const speed = wallMs > 0 ? simulatedMs / wallMs : 0;
+  console.log(`speed: ${(simulatedMs / 1000).toFixed(0)} simulated s in ${(wallMs / 1000).toFixed(1)} wall s = ${speed.toFixed(1)} simulated s per wall s; ${ops} client operations completed`);
+  console.log(`sim: ${o.seeds} seeds, ${violations} violations`);
+  return violations > 0 ? 1 : 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 2;
+}

@@ -1,0 +1,96 @@
+/**
+ * Runs one seed end to end: a fault phase, then a liveness phase that heals the network and
+ * restarts every server and requires a client write to commit within a bound, then a drain and
+ * the linearizability check of the whole client history. Shared by the vitest suite and the
+ * `npm run sim` CLI (so it must not import vitest).
+ */
+import type { RaftTestFaults } from '../../src/raft/config.js';
+import { checkLinearizable } from './checkers/linearizability.js';
+import { ViolationError, type Violation } from './checkers/violation.js';
+import { SimCluster, type ClusterStats } from './cluster.js';
+import { describeSwarm, swarmOptions, type SwarmOptions } from './swarm.js';
+
+/** Options of one run beyond what the seed picks. */
+export interface RunOptions {
+  /** Length of the fault phase in ticks. */
+  readonly ticks?: number;
+  readonly testFaults?: RaftTestFaults;
+  /** Overrides applied to the seed's swarm options (for scripted scenarios). */
+  readonly swarm?: Partial<SwarmOptions>;
+}
+
+/** What one seed did. */
+export interface SeedResult {
+  readonly seed: number;
+  readonly description: string;
+  readonly violation: Violation | undefined;
+  readonly ticks: number;
+  readonly simulatedMs: number;
+  readonly wallMs: number;
+  readonly traceHash: string;
+  readonly traceTail: readonly string[];
+  readonly operations: number;
+  readonly completed: number;
+  readonly stats: ClusterStats;
+}
+
+/** Runs one seed. Never throws for a violation: it is returned. */
+export function runSeed(seed: number, run: RunOptions = {}): SeedResult {
+  const options = { ...swarmOptions(seed, run.ticks), ...run.swarm };
+  const started = performance.now();
+  const cluster = new SimCluster(options, run.testFaults);
+  let violation: Violation | undefined;
+  try {
+    violation = phases(cluster, options);
+  } catch (err) {
+    if (err instanceof ViolationError) violation = err.violation;
+    else {
+      const e = err instanceof Error ? err : new Error(String(err));
+      violation = { checker: 'crash', tick: cluster.clock.tick, message: `${e.message}\n${(e.stack ?? '').split('\n').slice(1, 6).join('\n')}` };
+    }
+  }
+  return {
+    seed,
+    description: describeSwarm(options),
+    violation,
+    ticks: cluster.clock.tick,
+    simulatedMs: cluster.clock.nowMs,
+    wallMs: performance.now() - started,
+    traceHash: cluster.trace.hash,
+    traceTail: cluster.trace.tail(),
+    operations: cluster.history.ops.length,
+    completed: cluster.history.completed,
+    stats: cluster.stats,
+  };
+}
+
+function phases(cluster: SimCluster, options: SwarmOptions): Violation | undefined {
+  cluster.run(options.faultTicks);
+  // Liveness (TigerBeetle's "core" phase): with every server up and the network healed, a
+  // client write must commit within the bound.
+  cluster.calm();
+  const acksBefore = cluster.stats.acks;
+  const started = cluster.clock.tick;
+  cluster.run(options.livenessTicks, () => cluster.stats.acks > acksBefore);
+  if (cluster.stats.acks === acksBefore) {
+    return {
+      checker: 'liveness',
+      tick: cluster.clock.tick,
+      message: `no client write committed within ${options.livenessTicks} ticks after healing (from tick ${started}); leader: ${cluster.leader()?.id ?? 'none'}`,
+    };
+  }
+  // Drain: no new operations, let outstanding ones finish.
+  cluster.clientsIssue = false;
+  cluster.run(options.livenessTicks, () => cluster.clients.every((c) => !c.busy));
+  const verdict = checkLinearizable(cluster.history.ops);
+  if (verdict.kind === 'violation') {
+    const ops = verdict.ops.map((h) => `c${h.clientId} ${JSON.stringify(h.op)} [${h.invokeTime},${h.returnTime ?? '∞'}] → ${JSON.stringify(h.result)}`);
+    return { checker: 'linearizability', tick: cluster.clock.tick, message: `key ${verdict.key} is not linearizable:\n  ${ops.slice(-40).join('\n  ')}` };
+  }
+  return undefined;
+}
+
+/** The commands that replay a failing seed. */
+export function replayHint(seed: number): string {
+  return `SIM_SEED=${seed} npx vitest run test/sim   |   npm run sim -- --seeds 1 --base ${seed}`;
+}

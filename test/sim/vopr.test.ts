@@ -1,0 +1,60 @@
+/**
+ * The VOPR: a fixed range of swarm seeds, each a whole cluster under the faults its seed picks,
+ * checked for every safety property, liveness after healing, and linearizability. Replay one
+ * seed with `SIM_SEED=<n> npx vitest run test/sim`; widen with `SIM_SEEDS=1-5000`.
+ */
+import { describe, expect, test } from 'vitest';
+import { replayHint, runSeed } from './run-seed.js';
+import { seedsFromEnv } from './seeds.js';
+
+const ciSeedCount = 300;
+const faultTicks = 2500;
+const chunkSize = 20;
+const seeds = seedsFromEnv(process.env, ciSeedCount);
+const chunks: number[][] = [];
+for (let i = 0; i < seeds.length; i += chunkSize) chunks.push(seeds.slice(i, i + chunkSize));
+
+const totals = { seeds: 0, completed: 0, simulatedMs: 0, crashes: 0, partitions: 0, confChanges: 0, transfers: 0, snapshots: 0, timerChanges: 0, leaderChanges: 0 };
+
+describe('vopr', () => {
+  test('a seed replays exactly (same trace hash twice, a different one for another seed)', () => {
+    const a = runSeed(3, { ticks: 800 });
+    const b = runSeed(3, { ticks: 800 });
+    const c = runSeed(4, { ticks: 800 });
+    expect(a.traceHash).toBe(b.traceHash);
+    expect(a.ticks).toBe(b.ticks);
+    expect(a.operations).toBe(b.operations);
+    expect(a.traceHash).not.toBe(c.traceHash);
+  });
+
+  test.each(chunks.map((c) => [c[0], c.at(-1), c] as const))('seeds %i..%i', (_first, _last, chunk) => {
+    const failures: string[] = [];
+    for (const seed of chunk) {
+      const r = runSeed(seed, { ticks: faultTicks });
+      totals.seeds += 1;
+      totals.completed += r.completed;
+      totals.simulatedMs += r.simulatedMs;
+      totals.crashes += r.stats.crashes;
+      totals.partitions += r.stats.partitions;
+      totals.confChanges += r.stats.confChanges;
+      totals.transfers += r.stats.transfers;
+      totals.snapshots += r.stats.snapshots;
+      totals.timerChanges += r.stats.timerChanges;
+      totals.leaderChanges += r.stats.leaderChanges;
+      if (r.violation !== undefined) {
+        failures.push(`seed ${seed}: ${r.violation.checker} at tick ${r.violation.tick}: ${r.violation.message}\n  world: ${r.description}\n  replay: ${replayHint(seed)}`);
+      }
+    }
+    expect(failures, failures.join('\n')).toEqual([]);
+  });
+
+  // A simulator that never crashes anything proves nothing: the swarm must exercise its faults.
+  test('the swarm exercised every kind of fault', () => {
+    expect(totals.seeds).toBe(seeds.length);
+    if (seeds.length < 100) return; // a replay of a few seeds need not cover everything
+    expect(totals.completed).toBeGreaterThan(totals.seeds * 20);
+    for (const k of ['crashes', 'partitions', 'confChanges', 'transfers', 'snapshots', 'timerChanges', 'leaderChanges'] as const) {
+      expect(totals[k], k).toBeGreaterThan(totals.seeds / 10);
+    }
+  });
+});
