@@ -54,8 +54,11 @@ async function waitReady(remote: string, child: ChildProcess, database: string, 
   }
 }
 
-/** Creates the database and starts the server; throws with the reason if it cannot. */
-export async function startServer(side: Side, dir: string, schemaPath: string, database: string): Promise<BenchServer> {
+/**
+ * Creates the database and starts the server; throws with the reason if it cannot. With
+ * `profileDir`, our server runs under `node --cpu-prof` and writes a .cpuprofile there on exit.
+ */
+export async function startServer(side: Side, dir: string, schemaPath: string, database: string, profileDir?: string): Promise<BenchServer> {
   const sock = join(dir, `${side}.sock`);
   const ctl = join(dir, `${side}.ctl`);
   const dbPath = join(dir, `${side}.db`);
@@ -68,7 +71,7 @@ export async function startServer(side: Side, dir: string, schemaPath: string, d
     const t0 = performance.now();
     child = side === 'real'
       ? spawn('ovsdb-server', [`--remote=punix:${sock}`, `--unixctl=${ctl}`, '--no-chdir', `--log-file=${log}`, dbPath], { stdio: 'ignore' })
-      : spawn(process.execPath, [cliMain, 'server', `--remote=punix:${sock}`, `--unixctl=${ctl}`, `--log-file=${log}`, dbPath], { stdio: 'ignore' });
+      : spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), cliMain, 'server', `--remote=punix:${sock}`, `--unixctl=${ctl}`, `--log-file=${log}`, dbPath], { stdio: 'ignore' });
     const c = child;
     while (!existsSync(sock)) {
       if (c.exitCode !== null) throw new Error(`${side} server exited with status ${c.exitCode}; see ${log}`);

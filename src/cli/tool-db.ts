@@ -6,7 +6,7 @@
  * also accept an Open vSwitch standalone database file, recognised by its `OVSDB JSON` header;
  * an OVS clustered file (`OVSDB CLUSTER`) is recognised and refused.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import type { JsonObject } from '../base/json.js';
 import { isJsonObject } from '../base/json.js';
 import { OvsdbError } from '../ovsdb/errors.js';
@@ -47,6 +47,18 @@ function errnoCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
 }
 
+/** The first `n` bytes of a file (fewer if it is shorter). */
+async function readHead(path: string, n: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await handle.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Classifies `path` without opening LevelDB. */
 export async function classifyPath(path: string): Promise<PathKind> {
   let st;
@@ -57,7 +69,7 @@ export async function classifyPath(path: string): Promise<PathKind> {
     throw new ToolError(`I/O error: ${path}: open failed (${e instanceof Error ? e.message : String(e)})`);
   }
   if (st.isDirectory()) return { kind: 'ovsdb-ts-dir' };
-  const magic = sniffOvsMagic(await readFile(path).then((b) => b.subarray(0, 128)));
+  const magic = sniffOvsMagic(await readHead(path, 128));
   if (magic === OVS_STANDALONE_MAGIC) return { kind: 'ovs-standalone' };
   if (magic === OVS_CLUSTERED_MAGIC) return { kind: 'ovs-clustered' };
   return { kind: 'other-file' };

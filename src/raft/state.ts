@@ -127,7 +127,7 @@ export function heartbeatTicks(s: CoreState): number {
 
 /** Queues a message, filling in the header. */
 export function send(s: CoreState, to: NodeId, body: MessageBody, msgTerm: Term = s.term): void {
-  s.msgs.push({ ...body, from: s.id, to, clusterId: s.clusterId, term: msgTerm } as RaftMessage);
+  s.msgs.push({ ...body, from: s.id, to, clusterId: s.clusterId, term: msgTerm });
 }
 
 /** Recomputes membership after the log changed below the current config entry. */

@@ -29,14 +29,21 @@ function matches(cond: Condition | undefined, row: Row): boolean {
 
 export class Monitor {
   #tables: Map<string, TableMonitorSpec>;
+  /**
+   * Monitors with equal keys watch exactly the same thing, so one commit's update is computed
+   * once for all of them (the fan-out to many IDLs with the same request). undefined: unique.
+   */
+  specKey: string | undefined;
 
   constructor(
     /** The client's <json-value> naming this monitor (may change on monitor_cond_change). */
     public id: Json,
     readonly version: MonitorVersion,
     tables: Map<string, TableMonitorSpec>,
+    specKey?: string,
   ) {
     this.#tables = tables;
+    this.specKey = specKey;
   }
 
   /** Tables watched. */
@@ -82,7 +89,8 @@ export class Monitor {
    * Replaces the conditions of the listed tables (monitor_cond_change) and returns the updates
    * for rows that enter ("insert") or leave ("delete") the monitored set, or undefined.
    */
-  changeConditions(conditions: ReadonlyMap<string, Condition | undefined>, rowsOf: (table: string) => Iterable<Row>): TableUpdates | undefined {
+  changeConditions(conditions: ReadonlyMap<string, Condition | undefined>, rowsOf: (table: string) => Iterable<Row>, changeKey?: string): TableUpdates | undefined {
+    this.specKey = this.specKey === undefined || changeKey === undefined ? undefined : `${this.specKey}|${changeKey}`;
     let out: TableUpdates | undefined;
     for (const [name, condition] of conditions) {
       const spec = this.#tables.get(name);

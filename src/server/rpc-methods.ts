@@ -8,6 +8,7 @@
  * and after the monitor updates of those commits.
  */
 import type { Json } from '../base/json.js';
+import { canonicalJson } from '../base/json.js';
 import type { Uuid } from '../base/uuid.js';
 import { isUuid } from '../base/uuid.js';
 import { OvsdbError, syntaxError } from '../ovsdb/errors.js';
@@ -99,7 +100,7 @@ function monitor(version: MonitorVersion): Handler {
     }
     let m: Monitor;
     try {
-      m = new Monitor(monitorId, version, parseMonitorRequests(db.schema(), params[2] as Json, version));
+      m = new Monitor(monitorId, version, parseMonitorRequests(db.schema(), params[2] as Json, version), `${version}:${canonicalJson(params[2] as Json)}`);
     } catch (e) {
       if (!(e instanceof OvsdbError)) throw e;
       s.replyError(id, e.toJson());
@@ -133,7 +134,7 @@ function monitorCondChange(ctx: RpcContext, s: Session, id: JsonRpcId, params: r
   const { db, monitor: m } = binding;
   let updates: TableUpdates | undefined;
   try {
-    updates = m.changeConditions(parseConditionChange(db.schema(), requests), (t) => db.rows(t));
+    updates = m.changeConditions(parseConditionChange(db.schema(), requests), (t) => db.rows(t), canonicalJson(requests));
   } catch (e) {
     if (!(e instanceof OvsdbError)) throw e;
     s.replyError(id, e.toJson());

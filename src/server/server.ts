@@ -20,6 +20,7 @@ import type { JsonRpcChannel } from '../jsonrpc/channel.js';
 import type { JsonRpcId } from '../jsonrpc/messages.js';
 import type { AppliedCommit, DatabaseBackend } from './database-backend.js';
 import { LockTable, type LockManager } from './locks.js';
+import type { TableUpdates } from './monitor.js';
 import type { Logger, UuidSource } from './ports.js';
 import { handleNotification, handleRequest, UPDATE_METHOD, type RpcContext } from './rpc-methods.js';
 import { ServerDatabase } from './server-database.js';
@@ -186,8 +187,13 @@ export class OvsdbServer implements RpcContext, SessionHost {
   #fanOut(backend: DatabaseBackend, monitors: ReadonlySet<MonitorBinding>, commit: AppliedCommit): void {
     if (monitors.size === 0) return;
     const sends: { s: Session; method: string; params: Json[] }[] = [];
+    const shared = new Map<string, TableUpdates | undefined>();
     for (const b of monitors) {
-      const u = b.monitor.update(commit.changes);
+      const key = b.monitor.specKey;
+      let u: TableUpdates | undefined;
+      if (key === undefined) u = b.monitor.update(commit.changes);
+      else if (shared.has(key)) u = shared.get(key);
+      else shared.set(key, (u = b.monitor.update(commit.changes)));
       if (u === undefined) continue;
       const m = b.monitor;
       sends.push({ s: b.session, method: UPDATE_METHOD[m.version], params: m.version === 3 ? [m.id, commit.txnId, u] : [m.id, u] });

@@ -163,6 +163,33 @@ describe.runIf(hasOvs)('Open vSwitch files in and out, against the real binaries
   });
 });
 
+describe.runIf(hasOvs && requireOvs('ovn-nbctl'))('a database written by a running ovsdb-server', () => {
+  test('ovn-nbctl changes through the real server import with identical rows', async () => {
+    const file = join(dir, 'served.db');
+    run('ovsdb-tool', 'create', file, nbSchema);
+    const sock = join(dir, 'served.sock');
+    const server = spawn('ovsdb-server', [`--remote=punix:${sock}`, `--unixctl=${join(dir, 'served.ctl')}`, '--no-chdir', `--log-file=${join(dir, 'served.log')}`, file], { stdio: 'ignore' });
+    servers.push(server);
+    for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+    const nbctl = (...args: string[]): string => run('ovn-nbctl', `--db=unix:${sock}`, ...args);
+    nbctl('ls-add', 'sw0', '--', 'lsp-add', 'sw0', 'p1', '--', 'lsp-add', 'sw0', 'p2');
+    nbctl('lsp-set-addresses', 'p1', '00:00:00:00:00:01 10.0.0.1');
+    nbctl('lr-add', 'lr0', '--', 'lrp-add', 'lr0', 'lrp0', '00:00:00:00:ff:01', '10.0.0.254/24');
+    nbctl('acl-add', 'sw0', 'to-lport', '1000', 'ip4 && tcp.dst == 80', 'allow-related');
+    nbctl('lb-add', 'lb0', '10.0.0.10:80', '10.0.0.1:80,10.0.0.2:80', '--', 'ls-lb-add', 'sw0', 'lb0');
+    nbctl('set', 'Logical_Switch', 'sw0', 'other_config:subnet=10.0.0.0/24', 'external_ids:owner=test');
+    nbctl('lsp-del', 'p2', '--', 'remove', 'Logical_Switch', 'sw0', 'external_ids', 'owner');
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    expect(readFileSync(file, 'utf8')).toContain('"_is_diff":true');
+    const imported = join(dir, 'served-imported');
+    expect(await call((io) => createDb(imported, file, io))).toEqual({ code: 0, out: '', err: '' });
+    const ours = contents((await call((io) => runTransaction(imported, selectAll, false, io))).out);
+    expect(ours).toEqual(contents(run('ovsdb-tool', 'query', file, selectAll)));
+    expect(JSON.stringify(ours)).toContain('10.0.0.1:80,10.0.0.2:80');
+  });
+});
+
 describe('the built executable', () => {
   beforeAll(() => ensureBuilt(), 120_000);
 

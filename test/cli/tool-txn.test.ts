@@ -127,6 +127,27 @@ describe('transact and query', () => {
   });
 });
 
+describe('the server opens what the tool writes', () => {
+  test('records from create (import), transact, compact and convert replay in server/database-host', async () => {
+    const { replay } = await import('../../src/server/database-host.js');
+    const { parseSchema } = await import('../../src/ovsdb/schema/parse-schema.js');
+    const src = join(dir, 'srv-src');
+    await call((io) => createDb(src, schemaFile, io));
+    for (const w of writes) await transact(src, ['Lab', ...w]);
+    const copy = join(dir, 'srv-copy');
+    await call((io) => createDb(copy, src, io));
+    await transact(copy, ['Lab', { op: 'insert', table: 'Host', row: { name: 'h9' } }]);
+    const compacted = join(dir, 'srv-compacted');
+    await call((io) => compactDb(copy, compacted, io));
+    for (const d of [src, copy, compacted]) {
+      const { store, schemaJson, records } = await StandaloneStore.open(d);
+      await store.close();
+      const db = replay(parseSchema(schemaJson), records);
+      expect(db.table('Host')?.size, d).toBe(d === src ? 2 : 3);
+    }
+  });
+});
+
 describe('compact and convert', () => {
   test('compact in place and into DST keep the rows and shrink the log', async () => {
     const db = join(dir, 'c');

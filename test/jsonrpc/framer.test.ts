@@ -189,7 +189,7 @@ describe('JsonFramer', () => {
 describe('JsonFramer buffer ownership', () => {
   it('copies a pending tail, so the caller may overwrite its chunk', () => {
     const f = new JsonFramer();
-    const chunk = enc.encode('{"a":"xyz');
+    const chunk = Buffer.from('{"a":"xyz'); // Buffer#slice returns a view: the framer must copy
     expect(f.push(chunk).values).toEqual([]);
     chunk.fill(0x20);
     expect(f.push(enc.encode('"}')).values).toEqual([{ a: 'xyz' }]);

@@ -5,13 +5,15 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/build.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { call, startInProcess, TEST_SCHEMA } from './harness.js';
 import { createDb, kill, spawnServer, tempDir, type Proc } from './process.js';
 
 const dir = tempDir();
 const procs: Proc[] = [];
+beforeAll(() => ensureBuilt(), 180_000);
 afterAll(async () => {
   for (const p of procs) await kill(p);
   rmSync(dir, { recursive: true, force: true });

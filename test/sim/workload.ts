@@ -123,7 +123,9 @@ export class SimClient {
     const out = this.#out;
     if (out === undefined || r.seq !== out.seq) return;
     if (r.kind === 'retry') {
+      // Follow a hint; a server that knows no leader is a bad target for the next attempt.
       if (r.leaderHint !== undefined) this.#leaderHint = r.leaderHint;
+      else if (this.#leaderHint === out.target) this.#leaderHint = undefined;
       if (out.resendTick === 0) out.resendTick = now + 1 + this.prng.int(0, 3);
       return;
     }

@@ -7,7 +7,8 @@ import type { JsonObject } from '../../src/base/json.js';
 import { makeDatum } from '../../src/ovsdb/datum.js';
 import { parseSchema } from '../../src/ovsdb/schema/parse-schema.js';
 import type { ColumnType } from '../../src/ovsdb/types.js';
-import { encodeOvsStandaloneFile, readOvsStandaloneFile } from '../../src/storage/ovs-file-format.js';
+import { Prng } from '../../src/base/prng.js';
+import { OvsFileError, encodeOvsStandaloneFile, readOvsStandaloneFile } from '../../src/storage/ovs-file-format.js';
 import {
   applyDatumDiff, replayOvsTransactions, rowsFromRecord, rowsToRecord,
 } from '../../src/storage/ovs-file-state.js';
@@ -86,6 +87,23 @@ describe('replaying records', () => {
     ];
     for (const txn of bad) {
       expect(() => replayOvsTransactions(schema, [txn], 'bad.db')).toThrow(/^bad\.db: record 1: /);
+    }
+  });
+
+  test('garbage records fail with OvsFileError, never anything else', () => {
+    const rng = new Prng(11);
+    const atoms: JsonObject[keyof JsonObject][] = [null, true, 1, -2.5, 'x', u1, b1, [], {}, ['set', []], ['map', [[1, 2]]], ['uuid', b1], ['uuid', 'zz']];
+    const pick = (): JsonObject[keyof JsonObject] => atoms[rng.int(0, atoms.length - 1)] ?? null;
+    const columns = ['i', 'r', 'b', 's', 'opt', 'ref', 'set', 'set2', 'm', 'refs', 'nope', '_version'];
+    for (let n = 0; n < 500; n++) {
+      const row: { [k: string]: JsonObject[keyof JsonObject] } = {};
+      for (let k = rng.int(0, 3); k > 0; k--) row[columns[rng.int(0, columns.length - 1)] ?? 'i'] = pick();
+      const txn: JsonObject = { _is_diff: rng.chance(0.5), [rng.chance(0.9) ? 'A' : 'Zz']: { [rng.chance(0.9) ? u1 : 'bad']: rng.chance(0.1) ? null : row } };
+      try {
+        replayOvsTransactions(schema, [{ A: { [u1]: { set2: 'q' } } }, txn], 'g.db');
+      } catch (e) {
+        expect(e, JSON.stringify(txn)).toBeInstanceOf(OvsFileError);
+      }
     }
   });
 
