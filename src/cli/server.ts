@@ -100,6 +100,12 @@ async function runServer(dbArgs: string[], opts: ServerCliOptions): Promise<numb
   const rundir = resolve(opts.rundir ?? process.env['OVS_RUNDIR'] ?? '/tmp');
   if (opts.detach && process.env[DETACHED_ENV] !== '1') return detach();
 
+  const pidfile = opts.pidfile !== undefined && opts.pidfile !== false
+    ? resolve(typeof opts.pidfile === 'string' ? opts.pidfile : join(rundir, 'ovsdb-server.pid'))
+    : undefined;
+  const other = pidfile === undefined ? undefined : runningPid(pidfile);
+  if (other !== undefined) throw new Error(`${pidfile ?? ''}: pidfile check failed (already running as pid ${other})`);
+
   const stderrSink: LogSink = { minLevel: 'INFO', write: (line) => process.stderr.write(line) };
   const logger = new VlogLogger(() => systemClock.wallMs(), process.env[DETACHED_ENV] === '1' ? [] : [stderrSink]);
   if (opts.logFile !== undefined && opts.logFile !== false) {
@@ -161,9 +167,6 @@ async function runServer(dbArgs: string[], opts: ServerCliOptions): Promise<numb
   const ctlPath = resolve(opts.unixctl ?? join(rundir, `ovsdb-server.${process.pid}.ctl`));
   const ctl = await UnixctlServer.listen(ctlPath, { version: VERSION });
 
-  const pidfile = opts.pidfile !== undefined && opts.pidfile !== false
-    ? resolve(typeof opts.pidfile === 'string' ? opts.pidfile : join(rundir, 'ovsdb-server.pid'))
-    : undefined;
   if (pidfile) writeFileSync(pidfile, `${process.pid}\n`);
 
   let stopping = false;
@@ -193,6 +196,19 @@ async function runServer(dbArgs: string[], opts: ServerCliOptions): Promise<numb
     process.send('ready', () => process.disconnect());
   }
   return undefined;
+}
+
+/** The pid in `pidfile` if that process is alive (and not us), as OVS's pidfile check. */
+function runningPid(pidfile: string): number | undefined {
+  if (!existsSync(pidfile)) return undefined;
+  const pid = Number(readFileSync(pidfile, 'utf8').trim());
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
 }
 
 function tryUnlink(path: string): void {

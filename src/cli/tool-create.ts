@@ -13,11 +13,10 @@
  * `ovsdb-tool compact` does, so the real ovsdb-server opens it with identical contents.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import type { Json, JsonObject } from '../base/json.js';
 import type { DatabaseSchema } from '../ovsdb/types.js';
 import { encodeOvsStandaloneFile } from '../storage/ovs-file-format.js';
-import type { OvsRows } from '../storage/ovs-file-state.js';
 import { countRows, rowsToRecord } from '../storage/ovs-file-state.js';
 import { StandaloneStore } from '../storage/standalone-db-store.js';
 import { classifyPath, currentRows, loadDb, readSchemaFile } from './tool-db.js';
@@ -61,13 +60,22 @@ export function insertAllRecord(rows: ReturnType<typeof rowsToRecord>, comment: 
   return out;
 }
 
-/** create DB CONTENTS. */
-export async function createDb(db: string, contents: string, io: ToolIo, deps: CreateDeps = systemCreateDeps): Promise<ExitCode> {
-  if ((await classifyPath(db)).kind !== 'missing') throw new ToolError(`I/O error: ${db}: create failed (File exists)`);
+/** What CONTENTS names, ready to be written into a new database. */
+export interface Contents {
+  readonly schema: DatabaseSchema;
+  /** A CommitRecord inserting every row (with `_version`s), or undefined when there are none. */
+  readonly record: JsonObject | undefined;
+}
+
+/**
+ * Reads the CONTENTS argument of `create` (and of `create-cluster`): a `.ovsschema` file, an
+ * Open vSwitch standalone database file, or a database of ours. Warnings (a torn OVS file
+ * tail) go to `io`.
+ *
+ * @example const { schema, record } = await readContents('ovnnb_db.db', io);
+ */
+export async function readContents(contents: string, io: ToolIo, deps: CreateDeps = systemCreateDeps): Promise<Contents> {
   const source = await classifyPath(contents);
-  let schema: DatabaseSchema;
-  let rows: OvsRows | undefined;
-  let comment = '';
   switch (source.kind) {
     case 'missing':
       throw new ToolError(`I/O error: ${contents}: open failed (No such file or directory)`);
@@ -77,15 +85,20 @@ export async function createDb(db: string, contents: string, io: ToolIo, deps: C
     case 'ovsdb-ts-dir': {
       const loaded = await loadDb(contents);
       if (loaded.warning) io.stderr(`ovsdb-ts: warning: ${loaded.warning}\n`);
-      schema = loaded.schema;
-      rows = currentRows(loaded);
-      comment = source.kind === 'ovs-standalone' ? `imported from Open vSwitch database ${contents}` : `copied from ${contents}`;
-      break;
+      const rows = currentRows(loaded);
+      const comment = source.kind === 'ovs-standalone' ? `imported from Open vSwitch database ${contents}` : `copied from ${contents}`;
+      const record = countRows(rows) > 0 ? insertAllRecord(rowsToRecord(loaded.schema, rows), comment, deps) : undefined;
+      return { schema: loaded.schema, record };
     }
     case 'other-file':
-      schema = await readSchemaFile(contents);
-      break;
+      return { schema: await readSchemaFile(contents), record: undefined };
   }
+}
+
+/** create DB CONTENTS: a new standalone database from a schema, an OVS file or a database of ours. */
+export async function createDb(db: string, contents: string, io: ToolIo, deps: CreateDeps = systemCreateDeps): Promise<ExitCode> {
+  if ((await classifyPath(db)).kind !== 'missing') throw new ToolError(`I/O error: ${db}: create failed (File exists)`);
+  const { schema, record } = await readContents(contents, io, deps);
   let store: StandaloneStore;
   try {
     store = await StandaloneStore.create(db, schema.json);
@@ -93,11 +106,13 @@ export async function createDb(db: string, contents: string, io: ToolIo, deps: C
     throw new ToolError(e instanceof Error ? e.message : String(e));
   }
   try {
-    if (rows && countRows(rows) > 0) {
-      await store.append(insertAllRecord(rowsToRecord(schema, rows), comment, deps), { durable: true });
-    }
-  } finally {
+    if (record) await store.append(record, { durable: true });
     await store.close();
+  } catch (e) {
+    // Leave nothing half-made behind: the directory is ours, created just above.
+    await store.close().catch(() => undefined);
+    await rm(db, { recursive: true, force: true });
+    throw e;
   }
   return 0;
 }

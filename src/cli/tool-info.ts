@@ -4,7 +4,9 @@
  * compare-versions, needs-conversion, db-is-standalone, db-is-clustered. Output and exit codes
  * follow ovsdb-tool: 0 for yes/success, 2 for "no", 1 for an error.
  */
+import { readFile } from 'node:fs/promises';
 import { canonicalJson } from '../base/json.js';
+import { decodeOvsLog } from '../storage/ovs-file-format.js';
 import { StandaloneStore } from '../storage/standalone-db-store.js';
 import { classifyPath, loadDb, notOurDatabase, readSchemaFile } from './tool-db.js';
 import type { ExitCode, ToolIo } from './tool-io.js';
@@ -15,6 +17,14 @@ export type SchemaField = 'name' | 'version' | 'cksum';
 
 /** db-name / db-version / db-cksum DB: prints a fact about the schema stored in DB. */
 export async function dbSchemaField(field: SchemaField, db: string, io: ToolIo): Promise<ExitCode> {
+  if ((await classifyPath(db)).kind === 'ovs-clustered') {
+    // As ovsdb-tool: the name is in the Raft header (first record); the rest needs the log.
+    if (field !== 'name') throw new ToolError(`ovsdb error: ${db}: cannot apply this operation to clustered database file`);
+    const name = decodeOvsLog(await readFile(db), db).records[0]?.json['name'];
+    if (typeof name !== 'string') throw new ToolError(`${db}: clustered database header has no name`);
+    io.stdout(`${name}\n`);
+    return 0;
+  }
   const loaded = await loadDb(db);
   io.stdout(`${loaded.schema[field] ?? ''}\n`);
   return 0;

@@ -15,7 +15,7 @@
  * const m = await c.monitor('OVN_Northbound', { Logical_Switch: { columns: ['name'] } });
  * m.replica.rows('Logical_Switch');
  */
-import type { Json } from '../base/json.js';
+import type { Json, JsonObject } from '../base/json.js';
 import { canonicalJson, isJsonObject } from '../base/json.js';
 import { RpcError } from './channel.js';
 import type { ChannelHandlers, Connector, RpcChannel } from './channel.js';
@@ -95,15 +95,20 @@ export class OvsdbClient {
     return this.channel !== undefined && !this.closed;
   }
 
-  private handlers(): ChannelHandlers {
+  /**
+   * Handlers for one channel. Events of a channel that is no longer the current one (a rejected
+   * candidate, or the old connection after a reconnect) are ignored.
+   */
+  private handlers(holder: { ch?: RpcChannel }): ChannelHandlers {
+    const current = (): boolean => holder.ch !== undefined && holder.ch === this.channel;
     return {
-      onNotification: (method, params) => this.dispatch(method, params),
+      onNotification: (method, params) => { if (current()) this.dispatch(method, params); },
       onRequest: (method, params) => {
         // RFC 7047 §4.1.11: answer echo with its params. Other server requests do not exist.
         if (method === 'echo') return [...params];
         return null;
       },
-      onClose: (error) => this.lost(error),
+      onClose: (error) => { if (current()) this.lost(error); },
     };
   }
 
@@ -114,8 +119,10 @@ export class OvsdbClient {
       const left = deadline - Date.now();
       if (left <= 0) break;
       let ch: RpcChannel | undefined;
+      const holder: { ch?: RpcChannel } = {};
       try {
-        ch = await withTimeout((this.options.connector ?? defaultConnector)(remote, this.handlers()), left, `connecting to ${remote}`);
+        ch = await withTimeout((this.options.connector ?? defaultConnector)(remote, this.handlers(holder)), left, `connecting to ${remote}`);
+        holder.ch = ch;
         if (await this.acceptable(ch)) return ch;
         lastError = new Error(`${remote}: database ${this.options.database ?? ''} is not available here${this.options.leaderOnly === false ? '' : ' as leader'}`);
       } catch (err) {
@@ -253,6 +260,22 @@ export class OvsdbClient {
     return [...(r as readonly Json[])];
   }
 
+  /**
+   * transact, but throws {@link TransactionError} if any operation failed (the server then
+   * rolled the whole transaction back, RFC 7047 §4.1.3).
+   */
+  async transactOk(database: string, operations: readonly Operation[] | readonly Json[]): Promise<Json[]> {
+    const results = await this.transact(database, operations);
+    const i = results.findIndex((r) => isJsonObject(r) && typeof r['error'] === 'string');
+    if (i >= 0) throw new TransactionError(results[i] as JsonObject, i);
+    if (results.length > operations.length) {
+      // A trailing extra result is the error that made the whole transaction fail (e.g. a commit-time constraint).
+      const extra = results[results.length - 1];
+      if (isJsonObject(extra) && typeof extra['error'] === 'string') throw new TransactionError(extra, results.length - 1);
+    }
+    return results;
+  }
+
   /** echo (RFC 7047 §4.1.11). */
   async echo(...params: Json[]): Promise<Json> {
     return this.request('echo', params);
@@ -265,7 +288,8 @@ export class OvsdbClient {
   async monitor(database: string, requests: MonitorRequests, options: { version?: MonitorVersion; lastTxnId?: string } = {}): Promise<Monitor> {
     const schema = await this.schemaInfo(database);
     const id = `m${this.nextMonitorId++}`;
-    const m = new Monitor(id, database, requests, options.version ?? 3, schema, options.lastTxnId, (mon) => this.cancelMonitor(mon));
+    const m = new Monitor(id, database, requests, options.version ?? 3, schema, options.lastTxnId, (mon) => this.cancelMonitor(mon),
+      async (mon, table, where) => { await this.request('monitor_cond_change', [mon.id, mon.id, { [table]: [{ where }] }]); });
     this.monitors.set(canonicalJson(id), m);
     try {
       m.applyReply(await this.request(m.method, m.requestParams()));
@@ -330,6 +354,20 @@ export class OvsdbClient {
     const ch = this.channel;
     this.channel = undefined;
     ch?.close();
+  }
+}
+
+/** An operation of a transaction failed: `error` and `details` as the server sent them. */
+export class TransactionError extends Error {
+  readonly error: string;
+  readonly details: string | undefined;
+
+  constructor(readonly result: JsonObject, readonly index: number) {
+    const error = typeof result['error'] === 'string' ? result['error'] : 'error';
+    const details = typeof result['details'] === 'string' ? result['details'] : undefined;
+    super(`operation ${index + 1}: ${error}${details !== undefined ? `: ${details}` : ''}`);
+    this.error = error;
+    this.details = details;
   }
 }
 

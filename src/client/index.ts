@@ -8,7 +8,7 @@
  * const m = await c.monitor('OVN_Northbound', { Logical_Switch: { columns: ['name', 'ports'] } });
  * m.onChange((changes) => console.log(changes.length, 'rows changed'));
  */
-export { OvsdbClient, splitRemotes, withTimeout } from './client.js';
+export { OvsdbClient, TransactionError, splitRemotes, withTimeout } from './client.js';
 export type { ClientOptions, LockEvent, Operation } from './client.js';
 export { RpcError } from './channel.js';
 export type { ChannelHandlers, Connector, RpcChannel } from './channel.js';

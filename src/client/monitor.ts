@@ -32,11 +32,12 @@ export class Monitor {
   constructor(
     readonly id: string,
     readonly database: string,
-    readonly requests: MonitorRequests,
+    public requests: MonitorRequests,
     readonly version: MonitorVersion,
     schema: SchemaInfo,
     lastTxnId: string | undefined,
     private readonly cancelFn: (m: Monitor) => Promise<void>,
+    private readonly changeFn: (m: Monitor, table: string, where: Json) => Promise<void>,
   ) {
     this.replica = new Replica(schema);
     this.lastTxnId = lastTxnId ?? ZERO_TXN_ID;
@@ -67,6 +68,20 @@ export class Monitor {
         }
       });
     });
+  }
+
+  /**
+   * Replaces the `where` of the monitor request for `table` (Open vSwitch monitor_cond_change):
+   * rows that stop matching are deleted from the replica and rows that start matching are
+   * inserted, by the server's updates. Versions 2 and 3 only.
+   */
+  async changeCondition(table: string, where: Json): Promise<void> {
+    if (this.version === 1) throw new Error('monitor_cond_change needs a monitor_cond or monitor_cond_since monitor');
+    await this.changeFn(this, table, where);
+    const current = this.requests[table];
+    const first = Array.isArray(current) ? current[0] : current;
+    const base = first !== null && typeof first === 'object' && !Array.isArray(first) ? first : {};
+    this.requests = { ...this.requests, [table]: [{ ...base, where }] };
   }
 
   /** Sends monitor_cancel and stops updating the replica. */

@@ -3,7 +3,7 @@
  */
 import type { RaftMessage } from './messages.js';
 import type {
-  HardState, LogEntry, LogIndex, Membership, NodeId, ProposalResult, ReadState, Snapshot,
+  HardState, LogEntry, LogIndex, Membership, NodeId, ProposalResult, ReadState, Role, Snapshot, Term,
 } from './types.js';
 
 /**
@@ -117,8 +117,8 @@ export interface PeerStatus {
 /** Read-only snapshot of a core's status. */
 export interface RaftStatus {
   readonly id: NodeId;
-  readonly role: import('./types.js').Role;
-  readonly term: import('./types.js').Term;
+  readonly role: Role;
+  readonly term: Term;
   readonly vote: NodeId | null;
   readonly leader: NodeId | null;
   readonly commitIndex: LogIndex;

@@ -24,6 +24,7 @@ import { entryIdFor, logIndex, term as mkTerm } from './types.js';
 import * as election from './election.js';
 import * as replication from './replication.js';
 import * as requests from './requests.js';
+import { compact } from './snapshot.js';
 
 /**
  * The Raft core of one server.
@@ -55,7 +56,7 @@ export class RaftCore {
       config: snapMeta.config, configIndex: snapMeta.configIndex, electionTimerMs: snapMeta.electionTimerMs,
       electionElapsed: 0, randomizedElectionTicks: 0, heartbeatElapsed: 0, now: 0,
       votes: new Map(), progress: new Map(), leadTransferee: null, transferElapsed: 0,
-      pendingConfIndex: logIndex(0), pendingTimerIndex: logIndex(0), needBcast: false, readHeartbeatPending: false, pendingPromotions: new Set(), heartbeatSeq: 0, seqSentTick: new Map(),
+      pendingConfIndex: logIndex(0), pendingTimerIndex: logIndex(0), needBcast: false, readHeartbeatPending: false, timeoutNowSent: false, pendingPromotions: new Set(), heartbeatSeq: 0, seqSentTick: new Map(),
       pendingReads: [], readsBeforeCommit: [], pendingProposals: new Map(), msgs: [], readStates: [],
       proposalResults: [], pendingSnapshot: undefined, incoming: undefined,
     };
@@ -161,7 +162,7 @@ export class RaftCore {
    * (which must be applied). Entries up to `index` are dropped; lagging followers get the snapshot.
    */
   compact(index: LogIndex, data: Uint8Array): AdminResult {
-    return replication.compact(this.#s, index, data);
+    return compact(this.#s, index, data);
   }
 
   // ---- Ready cycle --------------------------------------------------------------------------

@@ -144,9 +144,10 @@ export function stepTerm(s: CoreState, msg: RaftMessage): boolean {
   if (msg.term < s.term) {
     // Forwarded requests/answers stay valid across terms: their content is not term-bound.
     if (forwarded) return true;
-    if ((msg.kind === 'append' || msg.kind === 'heartbeat') && (s.settings.checkQuorum || s.settings.preVote)) {
-      // A stale leader (e.g. after a partition heals) would otherwise never learn the new term:
-      // with pre-vote the others never bump their term by campaigning at it.
+    if (msg.kind === 'append' || msg.kind === 'heartbeat') {
+      // Basic Raft (§3.3): answer a stale leader with our term so it steps down. This matters
+      // because of §4.2.3 above: a leader ignores RequestVote, so without this answer a
+      // deposed leader that never runs check-quorum would keep its lease forever.
       send(s, msg.from, { kind: 'appendReply', success: false, index: msg.kind === 'append' ? msg.prevIndex : s.log.committed, hintIndex: s.log.committed, hintTerm: mkTerm(0) });
     } else if (msg.kind === 'preVote') {
       send(s, msg.from, { kind: 'preVoteReply', granted: false });

@@ -1,11 +1,11 @@
 /**
- * Log replication (§3.5): the leader's side (progress, pipelined appends, heartbeats, chunked
- * snapshots, commitment) and the follower's side (AppendEntries, InstallSnapshot).
+ * Log replication (§3.5): the leader's side (progress, pipelined appends, heartbeats,
+ * commitment) and the follower's side of AppendEntries. Snapshots are in snapshot.ts.
  */
 import { raftAssert } from './assert.js';
 import { becomeFollower, resetElectionTimer } from './election.js';
 import { entryBytes } from './log.js';
-import { isLearner, isMember, isVoter, peersOf } from './membership.js';
+import { isLearner, isVoter, peersOf } from './membership.js';
 import type {
   AppendMsg, AppendReplyMsg, HeartbeatMsg, HeartbeatReplyMsg, SnapshotMsg, SnapshotReplyMsg,
 } from './messages.js';
@@ -15,11 +15,9 @@ import * as requests from './requests.js';
 import {
   type CoreState, commitTo, electionTicks, heartbeatTicks, recomputeConfig, send,
 } from './state.js';
-import type {
-  AdminResult, EntryId, EntryKind, LogEntry, LogIndex, Membership, NodeId, Snapshot, SnapshotMeta,
-} from './types.js';
+import type { EntryId, EntryKind, LogEntry, NodeId } from './types.js';
 import { entryIdFor, logIndex, term as mkTerm } from './types.js';
-import { decodeElectionTimer, decodeMembership } from './codec.js';
+import { handleSnapshotChunk, sendSnapshotChunk } from './snapshot.js';
 
 /** Won the election: initialise progress and append a no-op to commit earlier terms (§3.6.2). */
 export function becomeLeader(s: CoreState): void {
@@ -32,6 +30,7 @@ export function becomeLeader(s: CoreState): void {
   s.electionElapsed = 0;
   s.pendingReads = [];
   s.readsBeforeCommit = [];
+  s.timeoutNowSent = false;
   syncProgress(s);
   // Entries of earlier terms may hold uncommitted config/timer changes: one change at a time.
   s.pendingConfIndex = s.log.lastIndex();
@@ -157,26 +156,16 @@ export function sendAppend(s: CoreState, to: NodeId, sendIfEmpty: boolean): bool
   return true;
 }
 
-/**
- * One InstallSnapshot chunk at the acknowledged offset. One chunk is in flight at a time; lost
- * chunks are resent on heartbeat replies. Heartbeats keep flowing meanwhile, so the follower
- * does not time out however large the snapshot is.
- */
-function sendSnapshotChunk(s: CoreState, to: NodeId, pr: Progress): void {
-  const snap = s.log.snapshot;
-  raftAssert(snap !== undefined, 'no snapshot to send');
-  if (snap.meta.index !== pr.pendingSnapshot) pr.becomeSnapshot(snap.meta.index);
-  const off = Math.min(pr.snapshotOffset, snap.data.length);
-  const data = snap.data.subarray(off, off + s.settings.snapshotChunkBytes);
-  const done = off + data.length >= snap.data.length;
-  send(s, to, { kind: 'snapshot', meta: snap.meta, offset: off, totalBytes: snap.data.length, data, done });
-}
-
 /** Sends TimeoutNow to the transfer target once it has every entry (§3.10). */
 export function maybeSendTimeoutNow(s: CoreState, target: NodeId): void {
   const pr = s.progress.get(target);
   if (pr === undefined) return;
-  if (pr.match === s.log.lastIndex()) send(s, target, { kind: 'timeoutNow' });
+  if (pr.match === s.log.lastIndex()) {
+    // A TimeoutNow may arrive arbitrarily late and its campaign bypasses §4.2.3, so once one is
+    // out, this leader stops trusting its lease for the rest of its term.
+    s.timeoutNowSent = true;
+    send(s, target, { kind: 'timeoutNow' });
+  }
   else sendAppend(s, target, true);
 }
 
@@ -255,57 +244,6 @@ function handleAppend(s: CoreState, msg: AppendMsg): void {
   send(s, msg.from, { kind: 'appendReply', success: true, index: r.last, hintIndex: logIndex(0), hintTerm: mkTerm(0) });
 }
 
-function handleSnapshotChunk(s: CoreState, msg: SnapshotMsg): void {
-  const meta = msg.meta;
-  const reply = (offset: number, done: boolean): void => {
-    send(s, msg.from, { kind: 'snapshotReply', index: meta.index, offset, done });
-  };
-  if (meta.index <= s.log.committed) {
-    s.incoming = undefined;
-    reply(msg.totalBytes, true);
-    return;
-  }
-  let inc = s.incoming;
-  if (inc === undefined || inc.meta.index !== meta.index || inc.meta.term !== meta.term) {
-    if (msg.offset !== 0) {
-      reply(0, false);
-      return;
-    }
-    inc = { meta, chunks: [], received: 0 };
-    s.incoming = inc;
-  }
-  if (msg.offset === inc.received && msg.data.length > 0) {
-    inc.chunks.push(msg.data.slice());
-    inc.received += msg.data.length;
-  }
-  if (!(msg.done && inc.received === msg.totalBytes && msg.offset + msg.data.length === msg.totalBytes)) {
-    reply(inc.received, false);
-    return;
-  }
-  s.incoming = undefined;
-  const data = new Uint8Array(inc.received);
-  let at = 0;
-  for (const c of inc.chunks) {
-    data.set(c, at);
-    at += c.length;
-  }
-  installSnapshot(s, { meta, data });
-  reply(msg.totalBytes, true);
-}
-
-function installSnapshot(s: CoreState, snapshot: Snapshot): void {
-  const meta = snapshot.meta;
-  if (s.log.matchTerm(meta.index, meta.term)) {
-    // We already have the entry it ends at: keep our log, just learn the commit (etcd).
-    commitTo(s, meta.index);
-    return;
-  }
-  s.log.restore(snapshot);
-  s.electionTimerMs = meta.electionTimerMs;
-  recomputeConfig(s);
-  s.pendingSnapshot = { snapshot, install: true };
-}
-
 /** Leader side of the replies. */
 export function handleReply(s: CoreState, msg: AppendReplyMsg | HeartbeatReplyMsg | SnapshotReplyMsg): void {
   if (s.role !== 'leader') return;
@@ -359,39 +297,4 @@ function handleAppendReply(s: CoreState, msg: AppendReplyMsg, pr: Progress): voi
   while (sendAppend(s, msg.from, false)) { /* pipeline until the window is full */ }
   if (s.leadTransferee === msg.from) maybeSendTimeoutNow(s, msg.from);
   if (isLearner(s.config, msg.from)) requests.checkPromotions(s);
-}
-
-/**
- * Local compaction: entries up to `index` are replaced by the application's snapshot `data`.
- *
- *   before  [snap@3][4 5 6 7 8 9]     compact(7)
- *   after   [snap@7][8 9]             (meta: term of 7, config and timer in effect at 7)
- */
-export function compact(s: CoreState, index: LogIndex, data: Uint8Array): AdminResult {
-  const log = s.log;
-  if (index <= log.snap.index) return { ok: false, error: `already compacted to ${log.snap.index}` };
-  if (index > log.applied) return { ok: false, error: `index ${index} is not applied yet` };
-  const t = log.term(index);
-  raftAssert(t !== undefined, 'compaction index not in log');
-  let config: Membership | undefined;
-  let configIndex = log.snap.configIndex;
-  let timer: number | undefined;
-  let lastNormalId: EntryId | null | undefined;
-  for (let i = index; i > log.snap.index && (config === undefined || timer === undefined || lastNormalId === undefined); i--) {
-    const e = log.entry(i);
-    if (e === undefined) break;
-    if (e.kind === 'config' && config === undefined) {
-      config = decodeMembership(e.data);
-      configIndex = e.index;
-    } else if (e.kind === 'electionTimer' && timer === undefined) timer = decodeElectionTimer(e.data);
-    else if (e.kind === 'normal' && lastNormalId === undefined) lastNormalId = e.id;
-  }
-  const meta: SnapshotMeta = {
-    index, term: t, config: config ?? log.snap.config, configIndex,
-    electionTimerMs: timer ?? log.snap.electionTimerMs, lastNormalId: lastNormalId === undefined ? log.snap.lastNormalId : lastNormalId,
-  };
-  const snapshot: Snapshot = { meta, data };
-  log.compact(snapshot);
-  s.pendingSnapshot = { snapshot, install: false };
-  return { ok: true };
 }

@@ -166,7 +166,7 @@ export function readIndex(s: CoreState, requestId: string, from: NodeId): void {
  * it, so no other leader can exist yet, even if clocks run up to `maxClockDriftRatio` apart.
  */
 export function leaseValid(s: CoreState): boolean {
-  if (s.leadTransferee !== null) return false;
+  if (s.leadTransferee !== null || s.timeoutNowSent) return false;
   const limit = electionTicks(s) * (1 - s.settings.maxClockDriftRatio);
   return hasQuorum(s.config.voters, (id) => {
     if (id === s.id) return true;

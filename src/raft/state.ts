@@ -80,6 +80,8 @@ export interface CoreState {
   needBcast: boolean;
   /** Leader: reads wait for the next heartbeat round. */
   readHeartbeatPending: boolean;
+  /** Leader: a TimeoutNow went out this term (the lease is void). */
+  timeoutNowSent: boolean;
   /** addVoter: learners to promote once caught up. */
   pendingPromotions: Set<NodeId>;
   heartbeatSeq: number;

@@ -27,6 +27,12 @@ export interface SessionHost {
   sessionClosed(session: Session): void;
 }
 
+/**
+ * A client that stops reading while its monitors keep producing would make us buffer without
+ * bound; past this backlog it is disconnected (its IDL reconnects and resynchronises).
+ */
+export const MAX_BACKLOG_BYTES = 256 * 1024 * 1024;
+
 export class Session {
   /** Monitors by canonical JSON of their id. */
   readonly monitors = new Map<string, MonitorBinding>();
@@ -55,7 +61,12 @@ export class Session {
 
   /** Sends a notification (no-op once closed). */
   notify(method: string, params: readonly Json[]): void {
-    if (!this.#closed) this.channel.notify(method, params);
+    if (this.#closed) return;
+    if (this.channel.backlogBytes > MAX_BACKLOG_BYTES) {
+      this.close();
+      return;
+    }
+    this.channel.notify(method, params);
   }
 
   reply(id: JsonRpcId, result: Json): void {

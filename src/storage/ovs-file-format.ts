@@ -104,6 +104,11 @@ export function decodeOvsLog(bytes: Uint8Array, name: string): OvsLog {
       if (magic === undefined || records.length === 0) throw new OvsFileError(`${name}: ${why} in the first record`);
       return { magic, records, truncatedTail: { offset, reason: why } };
     };
+    if (isAllZero(buf, offset)) {
+      // A crash after the file grew but before its data reached the disk leaves zero-filled
+      // blocks at the end: a torn write like any other.
+      return atEnd(`${buf.length - offset} zero bytes at end of file`);
+    }
     if (lineEnd < 0 || lineEnd - offset + 1 > MAX_HEADER_BYTES) {
       // A header cut short by the end of the file is a torn write; a long or unterminated line
       // followed by more data is not a header at all.
@@ -142,6 +147,11 @@ export function decodeOvsLog(bytes: Uint8Array, name: string): OvsLog {
   }
   if (magic === undefined) throw new OvsFileError(`${name}: empty file`);
   return { magic, records, truncatedTail: undefined };
+}
+
+function isAllZero(buf: Buffer, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
 }
 
 /** True if `rest` could be the start of a header line that the end of the file cut off. */

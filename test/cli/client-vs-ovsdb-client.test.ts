@@ -164,4 +164,21 @@ describe.skipIf(!hasOvs)('ovsdb-ts client matches ovsdb-client', () => {
     expect((await ours(['needs-conversion', S, p])).stdout).toBe('yes\n');
     expect(real(['needs-conversion', S, p]).stdout).toBe('yes\n');
   });
+
+  it('convert changes the schema online (then needs-conversion says no); wait removed returns after remove-db', async () => {
+    const changed = JSON.parse(readFileSync(srv.schemaPath, 'utf8')) as { version: string; tables: { Other: { columns: Record<string, unknown> } } };
+    changed.version = '1.4.0';
+    changed.tables.Other.columns['label'] = { type: 'string' };
+    const p = join(srv.dir, 'converted.ovsschema');
+    writeFileSync(p, JSON.stringify(changed));
+    expect(await ours(['convert', S, p])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await ours(['get-schema-version', S, 'T'])).stdout).toBe('1.4.0\n');
+    expect((await ours(['needs-conversion', S, p])).stdout).toBe('no\n');
+    expect(real(['list-columns', S, 'T', 'Other']).stdout).toContain('label');
+    const waiting = ours(['wait', S, 'T', 'removed']);
+    await new Promise((r) => setTimeout(r, 100));
+    execFileSync('ovs-appctl', ['-t', srv.ctl, 'ovsdb-server/remove-db', 'T']);
+    expect(await waiting).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await ours(['list-dbs', S])).stdout).toBe('_Server\n');
+  });
 });

@@ -139,6 +139,7 @@ describe('db-is-standalone / db-is-clustered', () => {
     for (const file of [ovsFile, clustered]) {
       for (const c of ['db-is-standalone', 'db-is-clustered']) expect((await tool(c, file)).code, `${c} ${file}`).toBe(real(c, file).code);
     }
+    for (const c of ['db-name', 'db-version', 'db-cksum']) expect(await tool(c, clustered), c).toEqual(real(c, clustered));
     const r = await tool('create', join(dir, 'from-cluster'), clustered);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/clustered .*ovsdb-tool cluster-to-standalone/);

@@ -178,6 +178,22 @@ describe.skipIf(!hasOvs)('client library against the real ovsdb-server', () => {
     expect(eventsA).toEqual([]);
   });
 
+  it('changes a monitor condition (monitor_cond_change) and reports failed operations with transactOk', async () => {
+    const c = await connect(standalone.remote);
+    await c.transactOk('T', [{ op: 'delete', table: 'Other', where: [] }, ...insertOther(10), ...insertOther(20)]);
+    const m = await c.monitor('T', { Other: [{ columns: ['v'], where: [['v', '==', 10]] }] }, { version: 2 });
+    const values = (): number[] => [...m.replica.rows('Other').values()].map((r) => r['v'] as number).sort((a, b) => a - b);
+    expect(values()).toEqual([10]);
+    await m.changeCondition('Other', [['v', '==', 20]]);
+    await m.waitFor(() => values().join() === '20');
+    await m.changeCondition('Other', [true]);
+    await m.waitFor(() => values().join() === '10,20');
+    await expect(c.transactOk('T', [...insertOther(30), { op: 'insert', table: 'Nope', row: {} }])).rejects.toThrow(/^operation 2: syntax error/);
+    await expect(c.transactOk('T', [{ op: 'abort' }])).rejects.toMatchObject({ error: 'aborted', index: 0 });
+    const v1 = await c.monitor('T', { Other: { columns: ['v'] } }, { version: 1 });
+    await expect(v1.changeCondition('Other', [])).rejects.toThrow(/monitor_cond_change needs/);
+  });
+
   it('reports a refused connection as OVS words it', async () => {
     await expect(OvsdbClient.connect(`unix:${join(standalone.dir, 'missing.sock')}`))
       .rejects.toThrow(`failed to connect to "unix:${join(standalone.dir, 'missing.sock')}" (No such file or directory)`);

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Replica } from '../../src/client/replica.js';
+import { Monitor } from '../../src/client/monitor.js';
 import { parseSchemaInfo } from '../../src/client/schema-info.js';
 
 const schema = parseSchemaInfo({
@@ -51,5 +52,17 @@ describe('Replica', () => {
     expect(() => r.apply({ T: { [U]: { new: [] } } }, 1)).toThrow(/"new" is not an object/);
     r.apply({ T: { [U]: { insert: { s: ['set', ['a']] } } } }, 2);
     expect(() => r.apply({ T: { [U]: { modify: { s: 7 } } } }, 2)).toThrow(/expected string/);
+  });
+
+  it('refuses malformed monitor_cond_since replies', () => {
+    const m = new Monitor('m', 'S', {}, 3, schema, undefined, async () => undefined, async () => undefined);
+    expect(() => m.applyReply([true])).toThrow(/not \[found, last-txn-id, updates\]/);
+    expect(() => m.applyReply({})).toThrow(/not \[found/);
+    expect(() => m.applyReply([true, 3, {}])).toThrow(/not \[found/);
+    expect(m.applyReply([true, 'abc', {}])).toBe(true);
+    expect(m.lastTxnId).toBe('abc');
+    m.applyNotification('update3', [null, 'def', { T: { [U]: { insert: { n: 1 } } } }]);
+    expect(m.lastTxnId).toBe('def');
+    expect(m.replica.get('T', U)).toEqual({ n: 1 });
   });
 });

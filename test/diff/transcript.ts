@@ -78,7 +78,8 @@ export async function runCase(target: RawTarget, c: DiffCase): Promise<Transcrip
       }
       const from = client.received.length;
       client.send(payload);
-      if (id !== undefined && id !== null && step.noWait !== true) {
+      const isRequest = typeof step.send !== 'string' && typeof step.send['method'] === 'string';
+      if (isRequest && id !== undefined && id !== null && step.noWait !== true) {
         const want = JSON.stringify(id);
         try {
           await client.waitFor((m) => isObject(m) && (m['method'] === undefined || m['method'] === null) && JSON.stringify(m['id']) === want, step.timeoutMs ?? 3000, from);
@@ -86,17 +87,31 @@ export async function runCase(target: RawTarget, c: DiffCase): Promise<Transcrip
           out.push({ step: i, conn: n, msg: { noReplyTo: id } });
         }
       }
-      // Barrier: one echo round trip per open connection, sequentially, in connection order.
-      for (const [, cl] of [...conns.entries()].sort((a, b) => a[0] - b[0])) {
-        if (cl.closed) continue;
-        const bid = [BARRIER, barrierSeq++];
-        const bfrom = cl.received.length;
-        cl.send({ id: bid, method: 'echo', params: [] });
-        try {
-          await cl.waitFor((m) => isObject(m) && JSON.stringify(m['id']) === JSON.stringify(bid), 3000, bfrom);
-        } catch {
-          // The connection closed or the server is wedged; the transcript shows the effect.
+      // A request left in flight on purpose is not followed by a barrier: an echo may be
+      // answered before it (RFC 7047 matches replies by id), which would make the record
+      // depend on timing. Its reply is recorded at the next barrier.
+      if (step.noWait === true) continue;
+      const barrier = async (): Promise<void> => {
+        // One echo round trip per open connection, sequentially, in connection order.
+        for (const [, cl] of [...conns.entries()].sort((a, b) => a[0] - b[0])) {
+          if (cl.closed) continue;
+          const bid = [BARRIER, barrierSeq++];
+          const bfrom = cl.received.length;
+          cl.send({ id: bid, method: 'echo', params: [] });
+          try {
+            await cl.waitFor((m) => isObject(m) && JSON.stringify(m['id']) === JSON.stringify(bid), 3000, bfrom);
+          } catch {
+            // The connection closed or the server is wedged; the transcript shows the effect.
+          }
         }
+      };
+      await barrier();
+      // A connection closed during the step: give the server a moment to act on the close
+      // (release locks, notify waiters), which both servers do asynchronously with respect to
+      // other connections, and put up the barrier again.
+      if ([...conns.entries()].some(([cn, cl]) => cl.closed && !closedRecorded.has(cn))) {
+        await new Promise((r) => setTimeout(r, 100));
+        await barrier();
       }
       collect(i);
     }

@@ -106,7 +106,9 @@ describe.skipIf(!haveOvs)('randomised differential vs real ovsdb-server', () => 
     const names = [new Map<string, string>(), new Map<string, string>()] as const;
     for (let t = 0; t < 60; t++) {
       const ops = Array.from({ length: rng.int(1, 3) }, () => randomOp(rng, nextUuid, counter));
-      const theirs = await real.call('transact', ['T', ...ops]);
+      const theirs = await real.call('transact', ['T', ...ops]).catch((e: unknown) => {
+        throw new Error(`txn ${t}: ${JSON.stringify(ops)}: ${String(e)}`);
+      });
       const out = db.transact(ops, ctx);
       if (out.kind !== 'done') throw new Error('blocked');
       if (out.record) db.apply(out.record);

@@ -34,9 +34,13 @@ export class RealServer {
     for (;;) {
       const end = jsonEnd(this.buf);
       if (end < 0) return;
-      const msg = JSON.parse(this.buf.slice(0, end)) as { id: unknown; result?: Json; error?: Json; method?: string };
+      const msg = JSON.parse(this.buf.slice(0, end)) as { id: Json; result?: Json; error?: Json; method?: string; params?: Json };
       this.buf = this.buf.slice(end);
-      if (msg.method === 'echo') continue;
+      if (msg.method === 'echo') {
+        // Answer the server's inactivity probe, or it drops the connection.
+        this.sock?.write(JSON.stringify({ id: msg.id, result: msg.params ?? [], error: null }));
+        continue;
+      }
       const cb = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
       if (cb) { this.pending.delete(msg.id as number); cb(msg.result ?? { rpcError: msg.error ?? null }); }
     }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  entryId, logIndex, MemoryLogStore, nodeId, RaftCore, type LogEntry, type NodeId, type RaftMessage, type Ready,
+  entryId, MemoryLogStore, nodeId, RaftCore, type LogEntry, type NodeId, type RaftMessage, type Ready,
 } from '../../src/raft/index.js';
 
 function rng(seed: number): (n: number) => number {

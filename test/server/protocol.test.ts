@@ -197,6 +197,16 @@ describe('monitors', () => {
     expect(c.received.slice(from).find(isNotification('update2'))).toBeUndefined();
   });
 
+  it('sends the same update to every session with an identical monitor', async () => {
+    const clients = await Promise.all([srv.connect(), srv.connect(), srv.connect()]);
+    for (const [i, c] of clients.entries()) await call(c, 'monitor_cond', ['T', i === 2 ? 'other-id' : 'same', { A: [{ columns: ['n'], where: [['name', '==', 'fan']] }] }]);
+    const u = await insert(clients[0] as RawClient, { name: 'fan', n: 8 });
+    for (const [i, c] of clients.entries()) {
+      const note = await c.waitFor(isNotification('update2'));
+      expect(note).toEqual({ id: null, method: 'update2', params: [i === 2 ? 'other-id' : 'same', { A: { [u]: { insert: { n: 8 } } } }] });
+    }
+  });
+
   it('monitors _Server', async () => {
     const c = await srv.connect();
     const r = (await call(c, 'monitor_cond', ['_Server', 'srv', { Database: [{ columns: ['name', 'model', 'leader'] }] }])) as { Database: Record<string, { initial: unknown }> };

@@ -68,7 +68,7 @@ function main(): number {
       console.log(`  last events: ${r.traceTail.slice(-12).join(' | ')}`);
       console.log(`  replay: ${replayHint(seed)}`);
     } else if (o.verbose) {
-      console.log(`seed ${seed}: ok ${r.ticks} ticks, ${r.completed}/${r.operations} ops, ${r.wallMs.toFixed(0)} ms, trace ${r.traceHash}, ${JSON.stringify(r.stats)}`);
+      console.log(`seed ${seed}: ok ${r.description.split(" ")[0]} ${r.ticks} ticks, ${r.completed}/${r.operations} ops, ${r.wallMs.toFixed(0)} ms, trace ${r.traceHash}, ${JSON.stringify(r.stats)}`);
     }
     if (!o.verbose && ((k + 1) % 50 === 0 || k + 1 === o.seeds)) {
       const speed = wallMs > 0 ? simulatedMs / wallMs : 0;

@@ -91,7 +91,11 @@ export class SimCluster {
       this.#start(id, voters.includes(id) ? voters : undefined);
     }
     for (let c = 1; c <= options.clientCount; c++) {
-      const opts = { requestProbability: options.requestProbability, timeoutTicks: options.clientTimeoutTicks, keyCount: options.keyCount, attemptsMax: 12 };
+      const counter = options.workload === 'ovsdb';
+      const opts = {
+        requestProbability: options.requestProbability, timeoutTicks: options.clientTimeoutTicks, keyCount: options.keyCount, attemptsMax: 12,
+        ops: counter ? ('counter' as const) : ('kv' as const), retryWritesOnTimeout: !counter,
+      };
       this.clients.push(new SimClient(c, opts, this.history, new Prng(seed * 7 + c)));
     }
   }
@@ -109,7 +113,7 @@ export class SimCluster {
     const node = new SimNode(id, disk, clock, {
       clusterId: `sim-${o.seed}`, tickMs: o.tickMs, electionTimerMs: o.electionTimerMs, preVote: o.preVote,
       checkQuorum: o.checkQuorum, leaseReads: o.leaseReads, bootstrapVoters: this.#bootstrap.get(id), seed: o.seed,
-      testFaults: this.testFaults,
+      testFaults: this.testFaults, workload: o.workload,
     }, this.#hooks, incarnation);
     this.nodes.set(id, node);
     node.start();
@@ -118,14 +122,14 @@ export class SimCluster {
   readonly #hooks: NodeHooks = {
     send: (msg) => this.network.send(this.clock.tick, msg.from, msg.to, msg),
     respond: (r) => this.#queue(this.#toClients, this.clock.tick + this.#clientPrng.int(1, 2), r),
-    applied: (node, entry, sm) => {
+    applied: (node, entry, state) => {
       this.safety.observeApply(node, entry);
-      this.replicas.observe(node, entry.index, sm.toJson());
+      this.replicas.observe(node, entry.index, state());
       this.trace.add(`${node} apply ${entry.index} ${entry.id}`);
     },
-    reset: (node, index, sm) => {
+    reset: (node, index, state) => {
       this.safety.observeReset(node, index);
-      this.replicas.observe(node, index, sm.toJson());
+      this.replicas.observe(node, index, state());
     },
     acked: (id, index) => {
       this.stats.acks += 1;

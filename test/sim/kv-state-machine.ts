@@ -69,6 +69,12 @@ export class KvStateMachine {
       case 'get':
         result = { kind: 'get', value: cur };
         break;
+      case 'inc': {
+        const value = String(Number(cur ?? '0') + 1);
+        this.values.set(cmd.op.key, value);
+        result = { kind: 'inc', value };
+        break;
+      }
     }
     this.sessions.set(cmd.c, { seq: cmd.s, result });
   }

@@ -56,6 +56,19 @@ describe('linearizability checker (Wing–Gong with memoisation)', () => {
     expect(checkLinearizable([op(2, get('x'), 0, 1, rGet('a')), op(1, put('x', 'a'), 2, undefined)]).kind).toBe('violation');
   });
 
+  test('fetch-and-increment: distinct values in real-time order, pending ones may count', () => {
+    const inc = { kind: 'inc' as const, key: 'n' };
+    const rInc = (value: string): KvResult => ({ kind: 'inc', value });
+    expect(checkLinearizable([op(1, inc, 0, 3, rInc('2')), op(2, inc, 1, 2, rInc('1'))]).kind).toBe('ok');
+    // A lost update: two increments both answered 1.
+    expect(checkLinearizable([op(1, inc, 0, 3, rInc('1')), op(2, inc, 1, 2, rInc('1'))]).kind).toBe('violation');
+    // Real time: the first to return must have the smaller value.
+    expect(checkLinearizable([op(1, inc, 0, 1, rInc('2')), op(2, inc, 2, 3, rInc('1'))]).kind).toBe('violation');
+    // A pending increment explains a gap.
+    expect(checkLinearizable([op(1, inc, 0, undefined), op(2, inc, 1, 2, rInc('2'))]).kind).toBe('ok');
+    expect(checkLinearizable([op(2, inc, 1, 2, rInc('2'))]).kind).toBe('violation');
+  });
+
   test('keys are independent', () => {
     const h = [op(1, put('x', 'a'), 0, 1, rPut), op(2, put('y', 'b'), 0, 1, rPut), op(3, get('y'), 2, 3, rGet('b')), op(3, get('x'), 4, 5, rGet('a'))];
     expect(checkLinearizable(h).kind).toBe('ok');
@@ -122,7 +135,7 @@ function bruteForce(h: readonly HistoryOp[]): boolean {
       const r = a.result;
       if (a.op.kind === 'put') next = a.op.value;
       else if (a.op.kind === 'get') next = r?.kind === 'get' && r.value === state ? state : undefined;
-      else {
+      else if (a.op.kind === 'cas') {
         const m = state === a.op.expected;
         if (r === undefined) next = m ? a.op.value : state;
         else if (r.kind === 'cas') next = r.ok ? (m ? a.op.value : undefined) : m ? undefined : state;

@@ -14,6 +14,7 @@ export function calmOptions(voters: number, diskLatencyTicks: number, extra: Par
   const base = swarmOptions(1);
   return {
     ...base,
+    workload: 'kv',
     voterCount: voters,
     spareCount: 0,
     electionTimerMs: 1000,

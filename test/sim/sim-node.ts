@@ -14,8 +14,9 @@ import type { RaftMessage } from '../../src/raft/messages.js';
 import {
   entryId, logIndex, nodeId, type LogEntry, type NodeId, type ProposalResult, type ReadState, type Snapshot,
 } from '../../src/raft/types.js';
+import { KvApp, type App, type AppHost } from './app.js';
 import type { KvResult } from './checkers/linearizability.js';
-import { KvStateMachine, decodeCommand, encodeCommand } from './kv-state-machine.js';
+import { OvsdbApp } from './ovsdb-app.js';
 import type { NodeClock } from './sim-clock.js';
 import type { SimDisk } from './sim-disk.js';
 import type { ClientRequest, ClientResponse } from './workload.js';
@@ -24,8 +25,8 @@ import type { ClientRequest, ClientResponse } from './workload.js';
 export interface NodeHooks {
   send(msg: RaftMessage): void;
   respond(r: ClientResponse): void;
-  applied(node: string, entry: LogEntry, sm: KvStateMachine): void;
-  reset(node: string, index: number, sm: KvStateMachine): void;
+  applied(node: string, entry: LogEntry, state: () => string): void;
+  reset(node: string, index: number, state: () => string): void;
   acked(id: string, index: number): void;
   trace(line: string): void;
 }
@@ -48,14 +49,13 @@ export interface NodeSettings {
   readonly bootstrapVoters: readonly string[] | undefined;
   readonly seed: number;
   readonly testFaults: RaftTestFaults | undefined;
+  readonly workload: 'kv' | 'ovsdb';
 }
 
 /** A running incarnation of one server. */
 export class SimNode {
   readonly host: RaftHost;
-  sm: KvStateMachine;
-  appliedIndex: number;
-  #proposals = new Map<string, { clientId: number; seq: number }>();
+  readonly app: App;
   #reads = new Map<string, PendingRead>();
 
   constructor(
@@ -80,10 +80,16 @@ export class SimNode {
       ...(settings.bootstrapVoters !== undefined ? { bootstrapVoters: settings.bootstrapVoters.map(nodeId) } : {}),
       ...(settings.testFaults !== undefined ? { testFaults: settings.testFaults } : {}),
     };
-    const snap = disk.snapshot();
-    this.sm = snap === undefined ? new KvStateMachine() : KvStateMachine.decode(snap.data);
-    this.appliedIndex = snap?.meta.index ?? 0;
-    hooks.reset(id, this.appliedIndex, this.sm);
+    const appHost: AppHost = {
+      propose: (p) => this.host.propose(p),
+      reply: (c, s, r) => this.#reply(c, s, r),
+      retry: (c, s) => this.#retry(c, s),
+      acked: (eid, index) => hooks.acked(eid, index),
+      nowMs: () => clock.nowMs(),
+    };
+    this.app = settings.workload === 'kv' ? new KvApp(appHost) : new OvsdbApp(appHost, config.seed ?? 0);
+    this.app.load(disk.snapshot());
+    hooks.reset(id, this.app.appliedIndex, () => this.app.stateJson());
     this.host = new RaftHost({
       config,
       store: disk,
@@ -119,6 +125,7 @@ export class SimNode {
   /** Fires the node's due timers (the host's tick). */
   tick(): void {
     this.clock.fireDue();
+    if (this.app instanceof OvsdbApp) this.app.poll();
   }
 
   /** Delivers one message. */
@@ -126,18 +133,21 @@ export class SimNode {
     this.host.receive(msg);
   }
 
+  /** Index of the last entry the application applied. */
+  get appliedIndex(): number {
+    return this.app.appliedIndex;
+  }
+
   #install(snapshot: Snapshot): void {
-    this.sm = KvStateMachine.decode(snapshot.data);
-    this.appliedIndex = snapshot.meta.index;
-    this.hooks.reset(this.id, this.appliedIndex, this.sm);
-    this.hooks.trace(`${this.id} install ${this.appliedIndex}`);
+    this.app.load(snapshot);
+    this.hooks.reset(this.id, this.app.appliedIndex, () => this.app.stateJson());
+    this.hooks.trace(`${this.id} install ${this.app.appliedIndex}`);
   }
 
   #apply(entries: readonly LogEntry[]): void {
     for (const e of entries) {
-      if (e.kind === 'normal') this.sm.apply(decodeCommand(e.data));
-      this.appliedIndex = e.index;
-      this.hooks.applied(this.id, e, this.sm);
+      this.app.apply(e);
+      this.hooks.applied(this.id, e, () => this.app.stateJson());
     }
     this.#serveReads();
   }
@@ -154,20 +164,14 @@ export class SimNode {
   }
 
   #proposalResult(pr: ProposalResult): void {
-    const p = this.#proposals.get(pr.id);
-    if (p === undefined) return;
-    this.#proposals.delete(pr.id);
-    const result = this.sm.resultFor(p.clientId, p.seq);
-    if (pr.outcome === 'committed' && pr.index !== undefined) this.hooks.acked(pr.id, pr.index);
-    if ((pr.outcome === 'committed' || pr.outcome === 'unknown') && result !== undefined) this.#reply(p.clientId, p.seq, result);
-    else this.#retry(p.clientId, p.seq);
+    this.app.proposalResult(pr);
   }
 
   #serveReads(): void {
     for (const [id, r] of this.#reads) {
       if (r.index === undefined || r.index > this.appliedIndex) continue;
       this.#reads.delete(id);
-      this.#reply(r.clientId, r.seq, { kind: 'get', value: this.sm.get(r.key) });
+      this.#reply(r.clientId, r.seq, { kind: 'get', value: this.app.read(r.key) });
     }
   }
 
@@ -187,17 +191,13 @@ export class SimNode {
       const requestId = `r:${tag}`;
       this.#reads.set(requestId, { clientId: req.clientId, seq: req.seq, key: req.op.key, index: undefined });
       this.host.readIndex(requestId);
-    } else {
-      const id = `k:${tag}`;
-      this.#proposals.set(id, { clientId: req.clientId, seq: req.seq });
-      this.host.propose({ id: entryId(id), data: encodeCommand({ c: req.clientId, s: req.seq, op: req.op }) });
-    }
+    } else this.app.write(req);
   }
 
   /** Compacts the log at the applied index (a snapshot at a random point). */
   compact(): boolean {
     if (this.appliedIndex <= this.core.firstIndex) return false;
-    return this.host.compact(logIndex(this.appliedIndex), this.sm.encode()).ok;
+    return this.host.compact(logIndex(this.appliedIndex), this.app.encode()).ok;
   }
 
   /** The id as the core's brand. */

@@ -11,6 +11,8 @@ import type { NetworkOptions, PartitionMode } from './sim-network.js';
 /** Everything one simulation run needs, derived from its seed. */
 export interface SwarmOptions {
   readonly seed: number;
+  /** The replicated application: key-value registers, or OVSDB transactions on counters. */
+  readonly workload: 'kv' | 'ovsdb';
   /** Founding voters (1..7). */
   readonly voterCount: number;
   /** Extra servers that may be added later (voters + spares <= 7). */
@@ -61,8 +63,10 @@ export function swarmOptions(seed: number, ticks = 3000): SwarmOptions {
   const leaseReads = prng.chance(0.25);
   // A lease is only safe if clocks drift less than the bound the core assumes (0.1 by default).
   const driftPpmMax = leaseReads ? prng.pick([0, 1000, 20_000]) : prng.pick([0, 1000, 50_000, 200_000]);
+  const workload = prng.chance(0.3) ? 'ovsdb' : 'kv';
   return {
     seed,
+    workload,
     voterCount,
     spareCount,
     tickMs,
@@ -107,6 +111,7 @@ export function swarmOptions(seed: number, ticks = 3000): SwarmOptions {
 export function describeSwarm(o: SwarmOptions): string {
   const n = o.network;
   return [
+    `workload=${o.workload}`,
     `voters=${o.voterCount}+${o.spareCount}`,
     `election=${o.electionTimerMs}ms`,
     `prevote=${o.preVote} checkquorum=${o.checkQuorum} lease=${o.leaseReads}`,

@@ -65,6 +65,14 @@ export interface ClientOptions {
   readonly keyCount: number;
   /** Attempts before the client gives up (the operation stays pending forever in the history). */
   readonly attemptsMax: number;
+  /** `kv`: get/put/cas; `counter`: get/inc (the OVSDB workload). */
+  readonly ops: 'kv' | 'counter';
+  /**
+   * Whether a write that timed out is sent again. True only with exactly-once sessions (the
+   * key-value state machine); an OVSDB transaction whose fate is unknown is not re-sent, or it
+   * could take effect twice.
+   */
+  readonly retryWritesOnTimeout: boolean;
 }
 
 /** One client. */
@@ -105,7 +113,8 @@ export class SimClient {
     }
     const due = (out.resendTick > 0 && now >= out.resendTick) || now >= out.deadlineTick;
     if (!due) return undefined;
-    if (out.attempt >= this.options.attemptsMax) {
+    const timedOut = !(out.resendTick > 0 && now >= out.resendTick);
+    if (out.attempt >= this.options.attemptsMax || (timedOut && out.op.kind !== 'get' && !this.options.retryWritesOnTimeout)) {
       // Give up: a write stays pending in the history forever (it may still take effect).
       this.gaveUp += 1;
       this.#out = undefined;
@@ -146,6 +155,7 @@ export class SimClient {
     const value = `c${this.id}.${this.#seq + 1}`;
     const r = this.prng.nextFloat();
     if (r < 0.4) return { kind: 'get', key };
+    if (this.options.ops === 'counter') return { kind: 'inc', key };
     if (r < 0.75) return { kind: 'put', key, value };
     const seen = this.#seen.get(key);
     return { kind: 'cas', key, expected: seen === undefined || this.prng.chance(0.2) ? null : seen, value };

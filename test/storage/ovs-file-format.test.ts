@@ -103,6 +103,15 @@ describe('damaged and foreign files', () => {
     }
   });
 
+  test('zero-filled blocks after the last record are a torn tail; zeros before more data are not', () => {
+    const zeros = Buffer.concat([sample, Buffer.alloc(4096)]);
+    const log = decodeOvsLog(zeros, 'z.db');
+    expect(log.records).toHaveLength(3);
+    expect(log.truncatedTail?.reason).toMatch(/4096 zero bytes/);
+    const middle = Buffer.concat([encodeOvsRecord(schema), Buffer.alloc(10), encodeOvsRecord(txn1)]);
+    expect(() => decodeOvsLog(middle, 'z.db')).toThrow(/parse error at offset/);
+  });
+
   test('random garbage never escapes as anything but OvsFileError', () => {
     const rng = new Prng(7);
     for (let i = 0; i < 300; i++) {

@@ -3,7 +3,7 @@
  * abort, comment, assert; the result-array shape on failure; index uniqueness, maxRows,
  * immutable and ephemeral columns; syntax errors with their exact strings.
  */
-import { type DiffCase, DIFF, insert, opsCase, selectAll, tx, txCase } from '../case.js';
+import { type DiffCase, DIFF, insert, opsCase, rpc, selectAll, tx, txCase } from '../case.js';
 
 const waitOp = (until: string, rows: readonly unknown[], timeout?: number): Record<string, unknown> => ({
   op: 'wait',
@@ -103,6 +103,9 @@ export const operationCases: readonly DiffCase[] = [
       { conn: 1, send: { id: 'w1', ...tx(DIFF, waitOp('==', [{ i: 9 }])) }, noWait: true },
       { conn: 1, send: { id: null, method: 'cancel', params: ['w1'] } },
       { conn: 1, send: tx(DIFF, selectAll('Atoms', ['i'])) },
+      // The cancelled wait must not complete when its condition becomes true.
+      { send: tx(DIFF, { op: 'update', table: 'Atoms', where: [['s', '==', 'w']], row: { i: 9 } }) },
+      { conn: 1, send: rpc('echo', ['after']) },
     ],
   },
 ];

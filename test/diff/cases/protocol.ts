@@ -73,7 +73,7 @@ export const protocolCases: readonly DiffCase[] = [
     steps: [
       { send: tx(MINI, { op: 'insert', table: 'T', row: { k: 'a', v: 1 } }), noWait: true },
       { send: tx(MINI, { op: 'select', table: 'T', where: [], columns: ['k', 'v'] }), noWait: true },
-      { send: rpc('echo', ['after']) },
+      { send: tx(MINI, { op: 'insert', table: 'T', row: { k: 'b', v: 2 } }, { op: 'select', table: 'T', where: [], columns: ['k'] }) },
     ],
   },
 ];

@@ -1,6 +1,7 @@
 /**
  * A Wing–Gong linearizability checker with Lowe's memoisation (the algorithm Porcupine uses) for
- * a small key-value register model: put, get and compare-and-set on string values.
+ * a small key-value register model: put, get, compare-and-set and fetch-and-increment on
+ * string values.
  *
  * A history is a set of operations, each with the time it was invoked and the time it returned.
  * It is linearizable if every operation can be given a single instant between its invocation and
@@ -18,13 +19,16 @@
 export type KvOp =
   | { readonly kind: 'put'; readonly key: string; readonly value: string }
   | { readonly kind: 'get'; readonly key: string }
-  | { readonly kind: 'cas'; readonly key: string; readonly expected: string | null; readonly value: string };
+  | { readonly kind: 'cas'; readonly key: string; readonly expected: string | null; readonly value: string }
+  /** Fetch-and-increment of a decimal counter (absent = 0); answers the new value. */
+  | { readonly kind: 'inc'; readonly key: string };
 
 /** What the store answered. */
 export type KvResult =
   | { readonly kind: 'put' }
   | { readonly kind: 'get'; readonly value: string | null }
-  | { readonly kind: 'cas'; readonly ok: boolean };
+  | { readonly kind: 'cas'; readonly ok: boolean }
+  | { readonly kind: 'inc'; readonly value: string };
 
 /** One operation of a client history. Times are from one totally ordered event counter. */
 export interface HistoryOp {
@@ -88,6 +92,11 @@ function step(state: State, h: HistoryOp): State | undefined {
       return h.op.value;
     case 'get':
       return r !== undefined && r.kind === 'get' && r.value === state ? state : undefined;
+    case 'inc': {
+      const next = String(Number(state ?? '0') + 1);
+      if (r === undefined) return next;
+      return r.kind === 'inc' && r.value === next ? next : undefined;
+    }
     case 'cas': {
       const matches = state === h.op.expected;
       if (r === undefined) return matches ? h.op.value : state;
