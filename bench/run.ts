@@ -12,7 +12,7 @@
  * Default: 2,000 ms per run, 3 runs, 100,000 rows (under ten minutes).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DB, benchSchema, loadRows, scenarios, type Figures } from './scenarios.js';
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     if (!opts.only || opts.only.includes('restart')) {
       for (const side of servers.keys()) {
         const sub = join(dir, `restart-${side}`);
-        execFileSync('mkdir', ['-p', sub]);
+        mkdirSync(sub, { recursive: true });
         let s: BenchServer | undefined;
         try {
           progress(`restart: starting a fresh ${side} server`);

@@ -18,11 +18,12 @@ import type { Command } from 'commander';
 import { systemClock } from '../base/clock.js';
 import type { JsonObject } from '../base/json.js';
 import { isJsonObject } from '../base/json.js';
-import { toUuid } from '../base/uuid.js';
+import type { Uuid } from '../base/uuid.js';
 import { parseSchema } from '../ovsdb/index.js';
 import { replay, StandaloneHost } from '../server/database-host.js';
 import { OvsdbServer } from '../server/server.js';
 import { registerServerCommands } from '../server/unixctl-commands.js';
+import type { LogLevel } from '../server/ports.js';
 import { VlogLogger, type LogSink } from '../server/vlog.js';
 import { StandaloneStore } from '../storage/standalone-db-store.js';
 import { formatAddress, parsePassiveAddress, type PassiveAddress } from '../transport/address.js';
@@ -47,9 +48,11 @@ interface ServerCliOptions {
   privateKey?: string;
   certificate?: string;
   caCert?: string;
+  verbose: string[];
 }
 
-const newUuid = () => toUuid(randomUUID());
+/** crypto.randomUUID() already returns lowercase RFC 4122 text: no need to re-validate it. */
+const newUuid = (): Uuid => randomUUID() as Uuid;
 
 function packageRoot(): string {
   // dist/src/cli/server.js → the package root holds schemas/.
@@ -85,6 +88,8 @@ export function registerServerCommand(program: Command): void {
     .option('--private-key <file>', 'PEM private key for pssl:')
     .option('--certificate <file>', 'PEM certificate for pssl:')
     .option('--ca-cert <file>', 'PEM CA certificate for pssl:')
+    .option('-v, --verbose <spec>', 'vlog-style levels as in OVS: -vconsole:off, -vdbg, -vfile:info (repeatable)', collect, [])
+    .option('--no-chdir', 'accepted for ovsdb-server compatibility (we never chdir)')
     .action(async (dbArgs: string[], opts: ServerCliOptions) => {
       const code = await runServer(dbArgs, opts);
       if (code !== undefined) process.exit(code);
@@ -106,12 +111,15 @@ async function runServer(dbArgs: string[], opts: ServerCliOptions): Promise<numb
   const other = pidfile === undefined ? undefined : runningPid(pidfile);
   if (other !== undefined) throw new Error(`${pidfile ?? ''}: pidfile check failed (already running as pid ${other})`);
 
-  const stderrSink: LogSink = { minLevel: 'INFO', write: (line) => process.stderr.write(line) };
-  const logger = new VlogLogger(() => systemClock.wallMs(), process.env[DETACHED_ENV] === '1' ? [] : [stderrSink]);
+  const levels = parseVerbose(opts.verbose);
+  const consoleLevel = levels.console === undefined || levels.console === 'off' ? 'INFO' : levels.console;
+  const stderrSink: LogSink = { minLevel: consoleLevel, write: (line) => process.stderr.write(line) };
+  const logger = new VlogLogger(() => systemClock.wallMs(), process.env[DETACHED_ENV] === '1' || levels.console === 'off' ? [] : [stderrSink]);
   if (opts.logFile !== undefined && opts.logFile !== false) {
     const path = resolve(typeof opts.logFile === 'string' ? opts.logFile : join(rundir, 'ovsdb-server.log'));
     const fd = openSync(path, 'a');
-    logger.addSink({ minLevel: 'INFO', write: (line) => writeSync(fd, line) });
+    const fileLevel = levels.file ?? 'INFO';
+    if (fileLevel !== 'off') logger.addSink({ minLevel: fileLevel, write: (line) => writeSync(fd, line) });
     logger.log('INFO', 'vlog', `opened log file ${path}`);
   }
   logger.log('INFO', 'server', VERSION);
@@ -209,6 +217,24 @@ function runningPid(pidfile: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The subset of OVS's -v/--verbose=[DEST:]LEVEL we honour: destinations console and file (any
+ * module), levels off/emer/err/warn/info/dbg. Anything else is accepted and ignored.
+ */
+function parseVerbose(specs: readonly string[]): { console: LogLevel | 'off' | undefined; file: LogLevel | 'off' | undefined } {
+  const out: { console: LogLevel | 'off' | undefined; file: LogLevel | 'off' | undefined } = { console: undefined, file: undefined };
+  const levelOf: Record<string, LogLevel | 'off'> = { off: 'off', emer: 'EMER', err: 'ERR', warn: 'WARN', info: 'INFO', dbg: 'DBG' };
+  for (const spec of specs) {
+    const words = spec.toLowerCase().split(':');
+    const level = words.map((w) => levelOf[w]).find((l) => l !== undefined);
+    if (level === undefined) continue;
+    const dests = words.filter((w) => w === 'console' || w === 'file');
+    if (dests.length === 0 || dests.includes('console')) out.console = level;
+    if (dests.length === 0 || dests.includes('file')) out.file = level;
+  }
+  return out;
 }
 
 function tryUnlink(path: string): void {

@@ -170,8 +170,10 @@ export class OvsdbClient {
     } else if (method === 'monitor_canceled') {
       const m = this.monitors.get(canonicalJson(params[0] ?? null));
       if (m) {
+        // The database was converted or removed: its schema may have changed too.
         m.canceled = true;
         this.monitors.delete(canonicalJson(params[0] ?? null));
+        this.schemas.delete(m.database);
       }
     }
     for (const l of [...this.notificationListeners]) l(method, params);
@@ -274,6 +276,14 @@ export class OvsdbClient {
       if (isJsonObject(extra) && typeof extra['error'] === 'string') throw new TransactionError(extra, results.length - 1);
     }
     return results;
+  }
+
+  /**
+   * set_db_change_aware (Open vSwitch extension): after it, a converted or removed database
+   * cancels its monitors with monitor_canceled instead of closing the connection.
+   */
+  async setDbChangeAware(aware = true): Promise<void> {
+    await this.request('set_db_change_aware', [aware]);
   }
 
   /** echo (RFC 7047 §4.1.11). */

@@ -24,8 +24,13 @@ export function resetElectionTimer(s: CoreState): void {
   s.randomizedElectionTicks = t + Math.floor(s.random() * t);
 }
 
-/** Steps down (or stays) as follower in `t`; a new term clears the vote. */
-export function becomeFollower(s: CoreState, t: Term, leader: NodeId | null): void {
+/**
+ * Steps down (or stays) as follower in `t`; a new term clears the vote. `keepTimer` is for a
+ * term learned from a RequestVote: Figure 3.1 resets the election timer only on hearing from a
+ * leader or granting a vote, so a stream of hopeless candidates (e.g. a removed server that
+ * does not know it) cannot keep a server that could win from ever timing out.
+ */
+export function becomeFollower(s: CoreState, t: Term, leader: NodeId | null, keepTimer = false): void {
   const wasLeader = s.role === 'leader';
   if (t !== s.term) {
     s.term = t;
@@ -35,7 +40,7 @@ export function becomeFollower(s: CoreState, t: Term, leader: NodeId | null): vo
   s.leader = leader;
   s.votes.clear();
   s.leadTransferee = null;
-  resetElectionTimer(s);
+  if (!keepTimer || wasLeader) resetElectionTimer(s);
   if (wasLeader) {
     s.progress.clear();
     s.pendingPromotions.clear();
@@ -138,7 +143,7 @@ export function stepTerm(s: CoreState, msg: RaftMessage): boolean {
     if (msg.kind === 'preVote') return true;
     if (msg.kind === 'preVoteReply' && msg.granted) return true;
     const lead = msg.kind === 'append' || msg.kind === 'heartbeat' || msg.kind === 'snapshot' ? msg.from : null;
-    becomeFollower(s, msg.term, lead);
+    becomeFollower(s, msg.term, lead, msg.kind === 'vote');
     return true;
   }
   if (msg.term < s.term) {

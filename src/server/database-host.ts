@@ -55,11 +55,25 @@ export interface StandaloneHostOptions {
   readonly onFatal: (error: Error) => void;
 }
 
-/** Rebuilds a database from its stored records (snapshot first), applied in order. */
+/**
+ * Rebuilds a database from its stored records (snapshot first), applied in order. Stored
+ * records may carry OVS-style metadata members ("_date", "_comment", "_is_diff"), which are
+ * not tables and are dropped here.
+ */
 export function replay(schema: DatabaseSchema, records: Iterable<JsonObject>): Database {
   const db = new Database(schema);
-  for (const r of records) db.apply(r as CommitRecord);
+  for (const r of records) db.apply(withoutMetadata(r));
   return db;
+}
+
+function withoutMetadata(r: JsonObject): CommitRecord {
+  let out: { [k: string]: Json } | undefined;
+  for (const k of Object.keys(r)) {
+    if (!k.startsWith('_')) continue;
+    out ??= { ...r };
+    delete out[k];
+  }
+  return (out ?? r) as CommitRecord;
 }
 
 interface Pending {
@@ -85,12 +99,15 @@ export class StandaloneHost implements DatabaseBackend {
   #closed = false;
   #lastCompactMs: number;
   #compacting = false;
+  readonly #txnIdPrefix: string;
+  #txnCounter = 0;
 
   constructor(opts: StandaloneHostOptions) {
     this.#opts = opts;
     this.#db = opts.db;
     this.#pipeline = new CommitPipeline(opts.onFatal, (e) => opts.logger.log('ERR', 'database', `internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
-    this.#history = new TxnHistory(opts.newUuid(), opts.historySize ?? 100);
+    this.#txnIdPrefix = opts.newUuid().slice(0, 24); // "xxxxxxxx-xxxx-4xxx-yxxx-" + 12 hex digits
+    this.#history = new TxnHistory(this.#nextTxnId(), opts.historySize ?? 100);
     this.#lastCompactMs = opts.clock.nowMs();
   }
 
@@ -165,7 +182,7 @@ export class StandaloneHost implements DatabaseBackend {
   async convert(schema: DatabaseSchema): Promise<void> {
     const converted = convertDatabase(this.#db, schema); // throws OvsdbError if the data does not fit
     this.#db = converted;
-    this.#history.reset(this.#opts.newUuid());
+    this.#history.reset(this.#nextTxnId());
     // Waits on the old schema cannot be re-run against the new one (OVS cancels them too).
     for (const p of this.#blocked.splice(0)) {
       p.cancelTimer?.();
@@ -213,6 +230,15 @@ export class StandaloneHost implements DatabaseBackend {
     await this.#opts.store?.close();
   }
 
+  /**
+   * Commit ids: a random prefix per host (so ids from before a restart never match) and a
+   * counter, cheaper than a fresh random uuid per commit.
+   */
+  #nextTxnId(): Uuid {
+    this.#txnCounter++;
+    return `${this.#txnIdPrefix}${this.#txnCounter.toString(16).padStart(12, '0')}` as Uuid;
+  }
+
   /** Whole milliseconds, as OVS's time_msec(): "wait" errors print the elapsed time. */
   #nowMs(): number {
     return Math.floor(this.#opts.clock.nowMs());
@@ -240,7 +266,7 @@ export class StandaloneHost implements DatabaseBackend {
     const changes = this.#db.apply(record);
     const store = this.#opts.store;
     if (store) this.#pipeline.barrier(store.append(record as JsonObject, { durable }));
-    const txnId = this.#opts.newUuid();
+    const txnId = this.#nextTxnId();
     this.#history.add(txnId, changes);
     const commit: AppliedCommit = { txnId, changes };
     for (const l of this.#listeners) l(commit);

@@ -69,7 +69,8 @@ export class OvsdbServer implements RpcContext, SessionHost {
   removeDatabase(name: string): DatabaseBackend | undefined {
     const h = this.#dbs.get(name);
     if (!h || name === '_Server') return undefined;
-    this.#dropMonitors(h);
+    this.#cancelMonitors(h);
+    this.#dropUnawareSessions();
     h.unsubscribe();
     this.#dbs.delete(name);
     this.#serverDb.remove(name);
@@ -148,10 +149,8 @@ export class OvsdbServer implements RpcContext, SessionHost {
     this.#dbs.get(b.db.name)?.monitors.delete(b);
   }
 
-  converted(db: DatabaseBackend): void {
-    const h = this.#dbs.get(db.name);
-    if (h) this.#dropMonitors(h);
-    this.#serverDb.refresh();
+  converted(_db: DatabaseBackend): void {
+    this.#dropUnawareSessions();
   }
 
   // SessionHost
@@ -179,8 +178,14 @@ export class OvsdbServer implements RpcContext, SessionHost {
 
   #host(backend: DatabaseBackend): void {
     const monitors = new Set<MonitorBinding>();
-    const unsubscribe = backend.onCommit((c) => this.#fanOut(backend, monitors, c));
-    this.#dbs.set(backend.name, { backend, monitors, unsubscribe });
+    const offCommit = backend.onCommit((c) => this.#fanOut(backend, monitors, c));
+    // Monitors hold the old schema's columns: drop them the moment the schema changes.
+    const offConvert = backend.onConvert(() => {
+      const h = this.#dbs.get(backend.name);
+      if (h) this.#cancelMonitors(h);
+      this.#serverDb.refresh();
+    });
+    this.#dbs.set(backend.name, { backend, monitors, unsubscribe: () => { offCommit(); offConvert(); } });
   }
 
   /** Computes every monitor's update for one commit now, and sends them after it is safe. */
@@ -206,14 +211,21 @@ export class OvsdbServer implements RpcContext, SessionHost {
 
   /**
    * After a convert (or removal): db-change-aware sessions get "monitor_canceled" for their
-   * monitors of that database; every other session is disconnected, as ovsdb-server does, so
-   * that its IDL reconnects and re-reads the schema.
+   * monitors of that database (after the updates already queued for them).
    */
-  #dropMonitors(h: Hosted): void {
-    for (const b of [...h.monitors]) {
-      this.removeMonitor(b);
-      if (b.session.dbChangeAware) b.session.notify('monitor_canceled', [b.monitor.id]);
-    }
+  #cancelMonitors(h: Hosted): void {
+    const canceled = [...h.monitors];
+    for (const b of canceled) this.removeMonitor(b);
+    h.backend.afterPending(() => {
+      for (const b of canceled) if (b.session.dbChangeAware) b.session.notify('monitor_canceled', [b.monitor.id]);
+    });
+  }
+
+  /**
+   * Sessions that are not db-change-aware are disconnected after a schema change, as
+   * ovsdb-server does, so that their IDLs reconnect and re-read the schema.
+   */
+  #dropUnawareSessions(): void {
     for (const s of [...this.#sessions]) {
       if (!s.dbChangeAware) s.close();
     }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Json } from '../../src/base/json.js';
 import { OvsdbClient } from '../../src/client/index.js';
 import { requireOvs } from '../helpers/ovs.js';
-import { startRealOvsdb, type RealOvsdb } from './real-ovsdb.js';
+import { startRealOvsdb, testSchema, type RealOvsdb } from './real-ovsdb.js';
 
 const hasOvs = requireOvs('ovsdb-server', 'ovsdb-tool');
 
@@ -192,6 +192,23 @@ describe.skipIf(!hasOvs)('client library against the real ovsdb-server', () => {
     await expect(c.transactOk('T', [{ op: 'abort' }])).rejects.toMatchObject({ error: 'aborted', index: 0 });
     const v1 = await c.monitor('T', { Other: { columns: ['v'] } }, { version: 1 });
     await expect(v1.changeCondition('Other', [])).rejects.toThrow(/monitor_cond_change needs/);
+  });
+
+  it('drops a monitor canceled by a schema conversion (set_db_change_aware) and refetches the schema', async () => {
+    const c = await connect(standalone.remote);
+    await c.setDbChangeAware(true);
+    const m = await c.monitor('T', { Other: { columns: ['v'] } });
+    expect((await c.schemaInfo('T')).tables.get('Other')?.columns.has('w')).toBe(false);
+    const canceled = new Promise<void>((resolve) => c.onNotification((method) => { if (method === 'monitor_canceled') resolve(); }));
+    const schema = JSON.parse(JSON.stringify(testSchema)) as { version: string; tables: { Other: { columns: Record<string, unknown> } } };
+    schema.version = '1.2.4';
+    schema.tables.Other.columns['w'] = { type: 'string' };
+    const admin = await connect(standalone.remote);
+    await admin.request('convert', ['T', schema]);
+    await canceled;
+    expect(m.canceled).toBe(true);
+    expect((await c.schemaInfo('T')).tables.get('Other')?.columns.has('w')).toBe(true);
+    expect(await c.listDbs()).toContain('T');
   });
 
   it('reports a refused connection as OVS words it', async () => {

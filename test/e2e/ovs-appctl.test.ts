@@ -37,6 +37,11 @@ describe.skipIf(!haveOvs).each(serverKinds())('ovs-appctl against %s server', (k
     expect((await appctl('ovsdb-server/list-dbs')).trim().split('\n').sort()).toEqual(['OVN_Northbound', 'OVN_Southbound', '_Server']);
   });
 
+  test('memory/show and ovsdb-server/compact', async () => {
+    expect((await appctl('memory/show')).trim()).not.toBe('');
+    await appctl('ovsdb-server/compact');
+  });
+
   test('an unknown command fails', async () => {
     await expect(appctl('no-such/command')).rejects.toThrow(/is not a valid command/);
   });

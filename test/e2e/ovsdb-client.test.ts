@@ -15,7 +15,7 @@ describe.skipIf(!haveOvs).each(serverKinds())('ovsdb-client against %s server', 
   const background: BackgroundProcess[] = [];
 
   beforeAll(async () => {
-    srv = await startServer(kind, { schemas: ['schemas/ovn-nb.ovsschema'] });
+    srv = await startServer(kind, { schemas: ['schemas/ovn-nb.ovsschema'], tcp: true });
   }, 60_000);
 
   afterAll(async () => {
@@ -32,6 +32,12 @@ describe.skipIf(!haveOvs).each(serverKinds())('ovsdb-client against %s server', 
   test('list-dbs', async () => {
     const lines = (await client('list-dbs', remote())).trim().split('\n').sort();
     expect(lines).toEqual([NB, '_Server']);
+  });
+
+  test('list-dbs over TCP on 127.0.0.1', async () => {
+    const tcp = srv?.tcpRemote;
+    if (tcp === undefined) throw new Error('server has no TCP remote');
+    expect((await client('list-dbs', tcp)).trim().split('\n').sort()).toEqual([NB, '_Server']);
   });
 
   test('get-schema and get-schema-version', async () => {
@@ -66,5 +72,33 @@ describe.skipIf(!haveOvs).each(serverKinds())('ovsdb-client against %s server', 
     await client('transact', remote(), JSON.stringify([NB, { op: 'delete', table: 'Logical_Router', where: [] }]));
     await waitUntil('the monitor to print the deletes', () => /delete.*lr-from-other-client/.test(mon.stdout()) && /delete.*lr-before/.test(mon.stdout()), 10_000);
     await mon.stop();
+  });
+
+  test('monitor-cond prints only the rows matching its condition', async () => {
+    await client('transact', remote(), JSON.stringify([NB, { op: 'insert', table: 'Logical_Switch', row: { name: 'cond-in' } }, { op: 'insert', table: 'Logical_Switch', row: { name: 'cond-out' } }]));
+    const mon = spawnBackground('ovsdb-client', ['monitor-cond', remote(), NB, JSON.stringify([['name', '==', 'cond-in']]), 'Logical_Switch', 'name', '--format=csv']);
+    background.push(mon);
+    await waitUntil('the initial matching row', () => /initial,cond-in/.test(mon.stdout()), 10_000);
+    await client('transact', remote(), JSON.stringify([NB, { op: 'update', table: 'Logical_Switch', where: [['name', '==', 'cond-out']], row: { name: 'cond-in' } }]));
+    await waitUntil('the row entering the condition', () => (mon.stdout().match(/cond-in/g) ?? []).length >= 2, 10_000);
+    expect(mon.stdout()).not.toContain('cond-out');
+    await mon.stop();
+  });
+
+  test('lock: a waiter is granted the lock when the owner goes away', async () => {
+    const owner = spawnBackground('ovsdb-client', ['lock', remote(), 'e2e-lock']);
+    background.push(owner);
+    await waitUntil('the owner to get the lock', () => owner.stdout().includes('{"locked":true}'), 10_000);
+    const waiter = spawnBackground('ovsdb-client', ['lock', remote(), 'e2e-lock']);
+    background.push(waiter);
+    await waitUntil('the waiter to be told to wait', () => waiter.stdout().includes('{"locked":false}'), 10_000);
+    const thief = spawnBackground('ovsdb-client', ['steal', remote(), 'e2e-lock']);
+    background.push(thief);
+    await waitUntil('the thief to get the lock', () => thief.stdout().includes('{"locked":true}'), 10_000);
+    await waitUntil('the owner to be told it was stolen', () => /stolen\s+\["e2e-lock"\]/.test(owner.stdout()), 10_000);
+    await thief.stop();
+    await owner.stop();
+    await waitUntil('the waiter to get the lock', () => /locked\s+\["e2e-lock"\]/.test(waiter.stdout()), 10_000);
+    await waiter.stop();
   });
 });

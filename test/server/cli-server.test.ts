@@ -12,6 +12,7 @@ import { cliPath, ensureBuilt } from '../helpers/build.js';
 import { requireOvs } from '../helpers/ovs.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { freePort, waitForSocket } from '../helpers/servers.js';
+import { makeTestPki } from '../transport/tls-certs.js';
 import { call, TEST_SCHEMA } from './harness.js';
 import { createDb, kill, spawnServer, tempDir, type Proc } from './process.js';
 
@@ -115,6 +116,23 @@ describe('ovsdb-ts server process', () => {
     for (const cmd of ['exit', 'ovsdb-server/list-dbs', 'ovsdb-server/compact', 'memory/show', 'list-commands']) expect(list.stdout).toContain(cmd);
     expect((await appctl(['ovsdb-server/list-dbs'])).stdout).toBe('T\n_Server\n');
     expect((await appctl(['exit'])).code).toBe(0);
+    expect(await p.exited()).toBe(0);
+  }, 30_000);
+
+  it('serves pssl: to the real ovsdb-client with --private-key/--certificate/--ca-cert', async () => {
+    if (!requireOvs('ovsdb-client')) return;
+    const pki = makeTestPki(dir);
+    const port = await freePort();
+    const ctl = join(dir, 's.ctl');
+    const p = await spawnServer([`--remote=pssl:${port}:127.0.0.1`, `--unixctl=${ctl}`, `--private-key=${pki.server.privateKeyPath}`,
+      `--certificate=${pki.server.certificatePath}`, `--ca-cert=${pki.server.caCertPath}`, db], ctl);
+    procs.push(p);
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile('ovsdb-client', [`--private-key=${pki.client.privateKeyPath}`, `--certificate=${pki.client.certificatePath}`, `--ca-cert=${pki.client.caCertPath}`,
+        'list-dbs', `ssl:127.0.0.1:${port}`], { timeout: 10_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+    });
+    expect(out).toBe('T\n_Server\n');
+    p.proc.kill('SIGTERM');
     expect(await p.exited()).toBe(0);
   }, 30_000);
 

@@ -76,6 +76,12 @@ describe('StandaloneHost', () => {
     expect([...again.table('A')?.values() ?? []].map((r) => r.columns.get('name')?.keys[0]).sort()).toEqual(['r1', 'r3']);
   });
 
+  it('replays records that carry OVS metadata members', () => {
+    const uuid = newUuid();
+    const db = replay(parseSchema(TEST_SCHEMA), [{ _date: 1700000000000, _comment: 'c', A: { [uuid]: { name: 'meta', _version: ['uuid', newUuid()] } } }]);
+    expect(db.getRow('A', uuid)?.columns.get('name')?.keys).toEqual(['meta']);
+  });
+
   it('keeps a history for monitor_cond_since and forgets it after convert', async () => {
     const store = new FakeStore();
     const host = makeHost(store);

@@ -17,6 +17,11 @@ export interface AppHost {
   /** A client was told entry `id` is committed at `index`. */
   acked(id: string, index: number): void;
   nowMs(): number;
+  /**
+   * Oracle for the checker: proposal `id` carries client `clientId`'s operation `seq` and, if it
+   * takes effect, answers `result` (undefined when only the state machine knows).
+   */
+  proposed(id: string, clientId: number, seq: number, result: KvResult | undefined): void;
 }
 
 /** One replica of the application state plus the server side of its write path. */
@@ -72,6 +77,7 @@ export class KvApp implements App {
   write(req: ClientRequest): void {
     const id = `k:${req.clientId}:${req.seq}:${req.attempt}`;
     this.#proposals.set(id, { clientId: req.clientId, seq: req.seq });
+    this.host.proposed(id, req.clientId, req.seq, undefined);
     this.host.propose({ id: entryId(id), data: encodeCommand({ c: req.clientId, s: req.seq, op: req.op }) });
   }
 

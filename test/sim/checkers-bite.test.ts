@@ -16,6 +16,7 @@ import { encodeCommand } from './kv-state-machine.js';
 import { runSeed } from './run-seed.js';
 import { Scenario, calmOptions } from './scenario.js';
 import { DiskImage } from './sim-disk.js';
+import { swarmOptions } from './swarm.js';
 
 type Script = (s: Scenario) => void;
 const all = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -142,6 +143,15 @@ describe('checkers bite', () => {
   test('voting twice is also caught by the swarm', () => {
     const found = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((seed) => runSeed(seed, { ticks: 600, testFaults: { voteTwiceInTerm: true } }).violation?.checker);
     expect(found).toContain('election-safety');
+  });
+
+  test('an OVSDB server that proposes without a prereq loses updates: caught by linearizability', () => {
+    const seeds = [15, 24, 30];
+    for (const seed of seeds) expect(swarmOptions(seed).workload).toBe('ovsdb');
+    const broken = seeds.map((seed) => runSeed(seed, { ticks: 1000, simFaults: { ovsdbNoPrereq: true } }).violation?.checker);
+    expect(broken).toContain('linearizability');
+    // With the conditional append the same worlds are linearizable.
+    for (const seed of seeds) expect(runSeed(seed, { ticks: 1000 }).violation).toBeUndefined();
   });
 
   test('a hand-made non-linearizable history is rejected', () => {

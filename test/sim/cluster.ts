@@ -22,6 +22,13 @@ import { SimNode, type NodeHooks } from './sim-node.js';
 import type { SwarmOptions } from './swarm.js';
 import { Trace } from './trace.js';
 import { History, SimClient, type ClientRequest, type ClientResponse } from './workload.js';
+import type { HistoryOp, KvResult } from './checkers/linearizability.js';
+
+/** Faults in the simulated application (not the Raft core), for proving checkers bite. */
+export interface SimFaults {
+  /** OVSDB servers propose transactions without a prereq (lost updates). */
+  readonly ovsdbNoPrereq?: boolean;
+}
 
 /** Counters for reports. */
 export interface ClusterStats {
@@ -34,6 +41,8 @@ export interface ClusterStats {
   timerChanges: number;
   leaderChanges: number;
   acks: number;
+  /** Snapshots a follower received from a leader and installed. */
+  installs: number;
 }
 
 /** The world of one seed. */
@@ -52,7 +61,7 @@ export class SimCluster {
   readonly clients: SimClient[] = [];
   readonly trace = new Trace(200);
   readonly stats: ClusterStats = {
-    crashes: 0, restarts: 0, partitions: 0, confChanges: 0, transfers: 0, snapshots: 0, timerChanges: 0, leaderChanges: 0, acks: 0,
+    crashes: 0, restarts: 0, partitions: 0, confChanges: 0, transfers: 0, snapshots: 0, timerChanges: 0, leaderChanges: 0, acks: 0, installs: 0,
   };
   /** Client traffic in flight: tick → deliveries. */
   #toNodes = new Map<number, ClientRequest[]>();
@@ -64,10 +73,13 @@ export class SimCluster {
   faultsOn = true;
   /** When false clients start no new operations. */
   clientsIssue = true;
+  /** The verdict of the final linearizability check ('unknown': the search hit its bound). */
+  linearizability: 'ok' | 'violation' | 'unknown' | 'not run' = 'not run';
 
   constructor(
     readonly options: SwarmOptions,
     readonly testFaults: RaftTestFaults | undefined = undefined,
+    readonly simFaults: SimFaults = {},
   ) {
     const seed = options.seed;
     this.clock = new SimClock(options.tickMs);
@@ -113,7 +125,7 @@ export class SimCluster {
     const node = new SimNode(id, disk, clock, {
       clusterId: `sim-${o.seed}`, tickMs: o.tickMs, electionTimerMs: o.electionTimerMs, preVote: o.preVote,
       checkQuorum: o.checkQuorum, leaseReads: o.leaseReads, bootstrapVoters: this.#bootstrap.get(id), seed: o.seed,
-      testFaults: this.testFaults, workload: o.workload,
+      testFaults: this.testFaults, workload: o.workload, ovsdbNoPrereq: this.simFaults.ovsdbNoPrereq === true,
     }, this.#hooks, incarnation);
     this.nodes.set(id, node);
     node.start();
@@ -135,8 +147,49 @@ export class SimCluster {
       this.stats.acks += 1;
       this.safety.observeAck(id, index);
     },
-    trace: (line) => this.trace.add(line),
+    proposed: (id, clientId, seq, result) => {
+      this.proposals.set(id, { clientId, seq, result });
+    },
+    trace: (line) => {
+      if (line.includes(' install ')) this.stats.installs += 1;
+      this.trace.add(line);
+    },
   };
+
+  /** Every proposal made for a client operation: id → (client, serial, answer if known). */
+  readonly proposals = new Map<string, { readonly clientId: number; readonly seq: number; readonly result: KvResult | undefined }>();
+
+  /**
+   * The client history with the simulator's omniscience applied to operations that never
+   * returned: one none of whose proposals reached any log certainly had no effect and is
+   * dropped; one whose proposal was applied and whose answer is known gets that answer (it
+   * still has no return time). Sound, and it keeps the linearizability search small.
+   */
+  resolvedHistory(): HistoryOp[] {
+    const inLog = new Set<string>(this.safety.applied.values());
+    for (const id of this.ids) for (const e of this.nodes.get(id)?.core.entries() ?? []) inLog.add(e.id);
+    for (const disk of this.disks.values()) for (const e of disk.logical.entries) inLog.add(e.id);
+    const reached = new Map<string, KvResult | undefined>();
+    const applied = new Set<string>(this.safety.applied.values());
+    for (const [id, p] of this.proposals) {
+      if (!inLog.has(id)) continue;
+      const key = `${p.clientId}:${p.seq}`;
+      const known = applied.has(id) ? p.result : undefined;
+      reached.set(key, reached.get(key) ?? known);
+    }
+    const out: HistoryOp[] = [];
+    for (const h of this.history.ops) {
+      if (h.returnTime !== undefined || h.op.kind === 'get') {
+        out.push(h);
+        continue;
+      }
+      const key = `${h.clientId}:${h.seq ?? -1}`;
+      if (!reached.has(key)) continue;
+      const result = reached.get(key);
+      out.push(result === undefined ? h : { ...h, result });
+    }
+    return out;
+  }
 
   #queue<T>(m: Map<number, T[]>, tick: number, item: T): void {
     let list = m.get(tick);

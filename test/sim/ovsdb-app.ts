@@ -55,9 +55,14 @@ export class OvsdbApp implements App {
   #pending = new Map<string, PendingTxn>();
   #proposals = new Map<string, { tag: string; value: number }>();
 
+  /**
+   * @param noPrereq a deliberately broken server (for proving the checkers bite) that proposes
+   *   without a prereq, so a transaction computed on stale data can commit: a lost update.
+   */
   constructor(
     private readonly host: AppHost,
     seed: number,
+    private readonly noPrereq = false,
   ) {
     this.#uuids = new Prng(seed);
   }
@@ -138,7 +143,9 @@ export class OvsdbApp implements App {
     }
     const id = `o:${tag}:${p.runs}`;
     this.#proposals.set(id, { tag, value });
-    this.host.propose({ id: entryId(id), data: encoder.encode(JSON.stringify({ record: out.record })), prereq: this.lastNormalId });
+    this.host.proposed(id, p.req.clientId, p.req.seq, { kind: 'inc', value: String(value) });
+    const data = encoder.encode(JSON.stringify({ record: out.record }));
+    this.host.propose(this.noPrereq ? { id: entryId(id), data } : { id: entryId(id), data, prereq: this.lastNormalId });
   }
 
   proposalResult(pr: ProposalResult): void {

@@ -7,7 +7,7 @@
 import type { RaftTestFaults } from '../../src/raft/config.js';
 import { checkLinearizable } from './checkers/linearizability.js';
 import { ViolationError, type Violation } from './checkers/violation.js';
-import { SimCluster, type ClusterStats } from './cluster.js';
+import { SimCluster, type ClusterStats, type SimFaults } from './cluster.js';
 import { describeSwarm, swarmOptions, type SwarmOptions } from './swarm.js';
 
 /** Options of one run beyond what the seed picks. */
@@ -15,6 +15,7 @@ export interface RunOptions {
   /** Length of the fault phase in ticks. */
   readonly ticks?: number;
   readonly testFaults?: RaftTestFaults;
+  readonly simFaults?: SimFaults;
   /** Overrides applied to the seed's swarm options (for scripted scenarios). */
   readonly swarm?: Partial<SwarmOptions>;
 }
@@ -32,13 +33,14 @@ export interface SeedResult {
   readonly operations: number;
   readonly completed: number;
   readonly stats: ClusterStats;
+  readonly linearizability: SimCluster['linearizability'];
 }
 
 /** Runs one seed. Never throws for a violation: it is returned. */
 export function runSeed(seed: number, run: RunOptions = {}): SeedResult {
   const options = { ...swarmOptions(seed, run.ticks), ...run.swarm };
   const started = performance.now();
-  const cluster = new SimCluster(options, run.testFaults);
+  const cluster = new SimCluster(options, run.testFaults, run.simFaults);
   let violation: Violation | undefined;
   try {
     violation = phases(cluster, options);
@@ -61,6 +63,7 @@ export function runSeed(seed: number, run: RunOptions = {}): SeedResult {
     operations: cluster.history.ops.length,
     completed: cluster.history.completed,
     stats: cluster.stats,
+    linearizability: cluster.linearizability,
   };
 }
 
@@ -82,7 +85,8 @@ function phases(cluster: SimCluster, options: SwarmOptions): Violation | undefin
   // Drain: no new operations, let outstanding ones finish.
   cluster.clientsIssue = false;
   cluster.run(options.livenessTicks, () => cluster.clients.every((c) => !c.busy));
-  const verdict = checkLinearizable(cluster.history.ops);
+  const verdict = checkLinearizable(cluster.resolvedHistory(), 300_000);
+  cluster.linearizability = verdict.kind;
   if (verdict.kind === 'violation') {
     const ops = verdict.ops.map((h) => `c${h.clientId} ${JSON.stringify(h.op)} [${h.invokeTime},${h.returnTime ?? '∞'}] → ${JSON.stringify(h.result)}`);
     return { checker: 'linearizability', tick: cluster.clock.tick, message: `key ${verdict.key} is not linearizable:\n  ${ops.slice(-40).join('\n  ')}` };

@@ -1,7 +1,8 @@
 /**
- * One simulated server: a real RaftCore from src/raft driven through the Ready contract over a
- * SimDisk, a drifting NodeClock and the SimNetwork, plus the key-value state machine and the
- * server side of the client protocol (proposals for writes, ReadIndex for reads).
+ * One simulated server: the production RaftHost + RaftCore from src/raft over a SimDisk, a
+ * drifting NodeClock and the SimNetwork, plus the replicated application (key-value or OVSDB,
+ * see app.ts) and the server side of the client protocol: writes go to the application, reads
+ * use ReadIndex (Raft thesis §6.4) and are served once the local replica has applied that far.
  *
  * The production RaftHost runs the Ready cycle (persist, then send, then apply); the simulator
  * only supplies its ports. A crash drops the node's object graph; the disk (durable part only)
@@ -12,7 +13,7 @@ import type { RaftCore } from '../../src/raft/core.js';
 import { RaftHost } from '../../src/raft/host.js';
 import type { RaftMessage } from '../../src/raft/messages.js';
 import {
-  entryId, logIndex, nodeId, type LogEntry, type NodeId, type ProposalResult, type ReadState, type Snapshot,
+  logIndex, nodeId, type LogEntry, type ProposalResult, type ReadState, type Snapshot,
 } from '../../src/raft/types.js';
 import { KvApp, type App, type AppHost } from './app.js';
 import type { KvResult } from './checkers/linearizability.js';
@@ -28,6 +29,7 @@ export interface NodeHooks {
   applied(node: string, entry: LogEntry, state: () => string): void;
   reset(node: string, index: number, state: () => string): void;
   acked(id: string, index: number): void;
+  proposed(id: string, clientId: number, seq: number, result: KvResult | undefined): void;
   trace(line: string): void;
 }
 
@@ -50,6 +52,8 @@ export interface NodeSettings {
   readonly seed: number;
   readonly testFaults: RaftTestFaults | undefined;
   readonly workload: 'kv' | 'ovsdb';
+  /** Simulator-side fault: OVSDB servers propose without a prereq. */
+  readonly ovsdbNoPrereq: boolean;
 }
 
 /** A running incarnation of one server. */
@@ -86,8 +90,9 @@ export class SimNode {
       retry: (c, s) => this.#retry(c, s),
       acked: (eid, index) => hooks.acked(eid, index),
       nowMs: () => clock.nowMs(),
+      proposed: (eid, c, s, r) => hooks.proposed(eid, c, s, r),
     };
-    this.app = settings.workload === 'kv' ? new KvApp(appHost) : new OvsdbApp(appHost, config.seed ?? 0);
+    this.app = settings.workload === 'kv' ? new KvApp(appHost) : new OvsdbApp(appHost, config.seed ?? 0, settings.ovsdbNoPrereq);
     this.app.load(disk.snapshot());
     hooks.reset(id, this.app.appliedIndex, () => this.app.stateJson());
     this.host = new RaftHost({
@@ -198,11 +203,6 @@ export class SimNode {
   compact(): boolean {
     if (this.appliedIndex <= this.core.firstIndex) return false;
     return this.host.compact(logIndex(this.appliedIndex), this.app.encode()).ok;
-  }
-
-  /** The id as the core's brand. */
-  get nodeId(): NodeId {
-    return nodeId(this.id);
   }
 }
 

@@ -64,7 +64,7 @@ export function swarmOptions(seed: number, ticks = 3000): SwarmOptions {
   // A lease is only safe if clocks drift less than the bound the core assumes (0.1 by default).
   const driftPpmMax = leaseReads ? prng.pick([0, 1000, 20_000]) : prng.pick([0, 1000, 50_000, 200_000]);
   const workload = prng.chance(0.3) ? 'ovsdb' : 'kv';
-  return {
+  const calm: SwarmOptions = {
     seed,
     workload,
     voterCount,
@@ -105,6 +105,20 @@ export function swarmOptions(seed: number, ticks = 3000): SwarmOptions {
     faultTicks: ticks,
     livenessTicks: Math.max(600, electionTicks * 40),
   };
+  // One world in seven is a storm: every fault at once, often (drawn last, so the other worlds
+  // stay as they were).
+  if (!prng.chance(0.15)) return calm;
+  return {
+    ...calm,
+    network: { ...calm.network, lossProbability: prng.pick([0.2, 0.3]), duplicateProbability: 0.1, reorder: true },
+    partitionMode: partitionMode === 'none' ? 'random-links' : partitionMode,
+    partitionChangeProbability: 0.05,
+    crashProbability: 0.01,
+    membershipChangeProbability: 0.01,
+    transferProbability: 0.01,
+    snapshotProbability: 0.02,
+    electionTimerChangeProbability: 0.002,
+  };
 }
 
 /** A one-line description of a world, for failure reports. */
@@ -112,6 +126,7 @@ export function describeSwarm(o: SwarmOptions): string {
   const n = o.network;
   return [
     `workload=${o.workload}`,
+    ...(o.crashProbability >= 0.01 ? ['STORM'] : []),
     `voters=${o.voterCount}+${o.spareCount}`,
     `election=${o.electionTimerMs}ms`,
     `prevote=${o.preVote} checkquorum=${o.checkQuorum} lease=${o.leaseReads}`,

@@ -14,8 +14,8 @@ export class History {
   #time = 0;
 
   /** Records an invocation; returns its handle. */
-  invoke(clientId: number, op: KvOp): number {
-    this.ops.push({ clientId, op, invokeTime: this.#time++, returnTime: undefined, result: undefined });
+  invoke(clientId: number, op: KvOp, seq: number): number {
+    this.ops.push({ clientId, seq, op, invokeTime: this.#time++, returnTime: undefined, result: undefined });
     return this.ops.length - 1;
   }
 
@@ -108,7 +108,7 @@ export class SimClient {
       const op = this.#newOp();
       const seq = ++this.#seq;
       const target = this.#pickTarget(members);
-      this.#out = { seq, op, handle: this.history.invoke(this.id, op), attempt: 1, target, deadlineTick: now + this.options.timeoutTicks, resendTick: 0 };
+      this.#out = { seq, op, handle: this.history.invoke(this.id, op, seq), attempt: 1, target, deadlineTick: now + this.options.timeoutTicks, resendTick: 0 };
       return { clientId: this.id, seq, attempt: 1, op, target };
     }
     const due = (out.resendTick > 0 && now >= out.resendTick) || now >= out.deadlineTick;

@@ -2,6 +2,7 @@
 import type { DiffCase } from '../case.js';
 import { atomCases } from './atoms.js';
 import { conditionCases } from './conditions.js';
+import { interactionCases } from './interactions.js';
 import { lockCases } from './locks.js';
 import { monitorCases } from './monitors.js';
 import { mutationCases } from './mutations.js';
@@ -18,6 +19,7 @@ export const allCases: readonly DiffCase[] = [
   ...refCases,
   ...operationCases,
   ...monitorCases,
+  ...interactionCases,
   ...lockCases,
   ...ovnNbCases,
 ];

@@ -33,6 +33,8 @@ export type KvResult =
 /** One operation of a client history. Times are from one totally ordered event counter. */
 export interface HistoryOp {
   readonly clientId: number;
+  /** The client's serial number for this operation (for tying proposals back to it). */
+  readonly seq?: number;
   readonly op: KvOp;
   readonly invokeTime: number;
   /** Undefined while (or if forever) pending. */
