@@ -158,24 +158,9 @@ async function runServer(dbArgs: string[], opts: ServerCliOptions): Promise<numb
     logger.log('INFO', 'server', `serving ${schema.name} from ${path} (${opened.records.length} records replayed)`);
   }
 
-  const tls: TlsFiles | undefined = opts.privateKey && opts.certificate && opts.caCert
-    ? { privateKeyPath: opts.privateKey, certificatePath: opts.certificate, caCertPath: opts.caCert }
-    : undefined;
   const listeners: Listener[] = [];
-  for (const remote of opts.remote) {
-    const address: PassiveAddress = parsePassiveAddress(remote);
-    const probeIntervalMs = address.kind === 'punix' ? 0 : PROBE_INTERVAL_MS;
-    const l = await listen(address, (socket, peer) => {
-      server.attach(new JsonRpcConnection(socket, { peer, probeIntervalMs }));
-    }, { tls, onError: (e) => logger.log('WARN', 'server', `${remote}: ${e.message}`) });
-    listeners.push(l);
-    logger.log('INFO', 'server', `listening on ${formatAddress(l.address)}`);
-  }
-
   const ctlPath = resolve(opts.unixctl ?? join(rundir, `ovsdb-server.${process.pid}.ctl`));
   const ctl = await UnixctlServer.listen(ctlPath, { version: VERSION });
-
-  if (pidfile) writeFileSync(pidfile, `${process.pid}\n`);
 
   let stopping = false;
   const shutdown = (why: string): void => {
@@ -194,6 +179,28 @@ async function runServer(dbArgs: string[], opts: ServerCliOptions): Promise<numb
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGHUP', () => undefined);
+
+  // The pidfile and the control socket exist before any client can connect (OVS order).
+  if (pidfile) writeFileSync(pidfile, `${process.pid}\n`);
+
+  const tls: TlsFiles | undefined = opts.privateKey && opts.certificate && opts.caCert
+    ? { privateKeyPath: opts.privateKey, certificatePath: opts.certificate, caCertPath: opts.caCert }
+    : undefined;
+  try {
+    for (const remote of opts.remote) {
+      const address: PassiveAddress = parsePassiveAddress(remote);
+      const probeIntervalMs = address.kind === 'punix' ? 0 : PROBE_INTERVAL_MS;
+      const l = await listen(address, (socket, peer) => {
+        server.attach(new JsonRpcConnection(socket, { peer, probeIntervalMs }));
+      }, { tls, onError: (e) => logger.log('WARN', 'server', `${remote}: ${e.message}`) });
+      listeners.push(l);
+      logger.log('INFO', 'server', `listening on ${formatAddress(l.address)}`);
+    }
+  } catch (e) {
+    if (pidfile) tryUnlink(pidfile);
+    await ctl.close().catch(() => undefined);
+    throw e;
+  }
 
   if (defaultDb) {
     const remote = opts.remote[0] ?? '';

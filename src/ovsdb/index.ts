@@ -20,3 +20,6 @@ export { parseMutations, applyMutation } from './mutation.js';
 export type { Mutation, Mutator } from './mutation.js';
 export { rowToJson, columnDatum, allColumns } from './row.js';
 export { insertJson } from './record.js';
+export { ObjectParser, OP, isId } from './parser.js';
+export { ovsShashOrder, ovsHashString } from './ovs-order.js';
+export { indexEqualityTarget, uuidEqualityTarget } from './condition.js';

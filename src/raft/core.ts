@@ -38,6 +38,7 @@ export class RaftCore {
   readonly #s: CoreState;
   #prevHard: HardState;
   #outstanding = false;
+  #deferred = false;
 
   constructor(config: RaftConfig, storage: RaftStorageView) {
     const settings = defaults(config);
@@ -186,8 +187,12 @@ export class RaftCore {
     const hard = this.#hard();
     const hardChanged = !sameHard(hard, this.#prevHard);
     const append = s.log.unstableEntries();
-    if (s.settings.skipPersistBeforeSend && s.msgs.length > 0 && (hardChanged || append.length > 0)) {
-      // Test fault: hand out the messages now and the state they depend on only next time.
+    const deferPersist = s.settings.skipPersistBeforeSend && !this.#deferred && s.msgs.length > 0
+      && (hardChanged || append.length > 0);
+    this.#deferred = deferPersist;
+    if (deferPersist) {
+      // Test fault: hand out the messages now and the state they depend on only in the next
+      // Ready (never twice in a row, so the fault breaks safety without starving progress).
       const send = s.msgs;
       s.msgs = [];
       return { append: [], installSnapshot: false, send, apply: [], readStates: [], proposalResults: [] };

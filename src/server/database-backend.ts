@@ -114,6 +114,11 @@ export interface DatabaseBackend {
   convert(schema: DatabaseSchema): Promise<void>;
   /** Called after a successful convert, once the new schema is in place. */
   onConvert(listener: () => void): () => void;
+  /**
+   * Called when status() changes (a clustered member loses its leader, catches up...), so the
+   * server rewrites its _Server row. Standalone hosts never change status and may omit it.
+   */
+  onStatusChange?(listener: () => void): () => void;
   /** Rewrites the on-disk log as one snapshot (ovsdb-server/compact). */
   compact(): Promise<void>;
   stats(): BackendStats;

@@ -185,7 +185,8 @@ export class OvsdbServer implements RpcContext, SessionHost {
       if (h) this.#cancelMonitors(h);
       this.#serverDb.refresh();
     });
-    this.#dbs.set(backend.name, { backend, monitors, unsubscribe: () => { offCommit(); offConvert(); } });
+    const offStatus = backend.onStatusChange?.(() => this.#serverDb.refresh()) ?? (() => undefined);
+    this.#dbs.set(backend.name, { backend, monitors, unsubscribe: () => { offCommit(); offConvert(); offStatus(); } });
   }
 
   /** Computes every monitor's update for one commit now, and sends them after it is safe. */

@@ -1,5 +1,6 @@
 /**
- * The on-disk key layout of a database directory (a LevelDB), format version 1.
+ * The on-disk layout of a standalone database directory, format version 2: a LevelDB plus
+ * journal files beside LevelDB's own files.
  *
  * Every key is a UTF-8 string with a one-letter namespace, so namespaces sort apart and a
  * future format can add namespaces without touching these:
@@ -11,6 +12,8 @@
  *                                               record; it covers every log record with seq <= S
  *   l:<seq>       JSON text of one record      a CommitRecord (src/ovsdb/types.ts) plus optional
  *                                               "_date" (ms since epoch) and "_comment"
+ *   c:<seq>       JSON texts joined by "\n"     a chunk: records <seq>, <seq>+1, ... (format 2;
+ *                                               JSON.stringify never emits a raw newline)
  *
  * <seq> is the sequence number as 16 zero-padded decimal digits, so lexicographic key order is
  * numeric order (2^53 fits in 16 digits). Sequence numbers start at 1 and increase by one per
@@ -18,10 +21,33 @@
  * batch that writes the snapshot, so a reader never sees a gap or an overlap:
  *
  *        s:snapshot (seq S)       l:S+1  l:S+2  ...  l:N        ← replay in this order
+ *
+ * Format 2 writes the log as chunks (one LevelDB put per moved journal, instead of one per record,
+ * keeps the main thread's share of a move small); l: keys of format 1 are replayed before them:
+ *
+ *        s:snapshot (S)   l:S+1 ... l:L   c:L+1 (L+1 ... M)   c:M+1 (M+1 ... N)
+ *
+ * Journal files (format 2) hold the newest records, written synchronously (journal-file.ts):
+ *
+ *   DIR/journal-<n>.osj     <n>: 10 zero-padded decimal digits, increasing; frames as in
+ *                           journal-frame.ts, each carrying its record's sequence number
+ *
+ * LevelDB ignores files whose names it does not recognise (leveldb db/filename.cc
+ * ParseFileName needs a leading number or CURRENT/LOCK/LOG/MANIFEST-), so they can share the
+ * directory. A journal is deleted only after its records are durably in LevelDB (as l: keys or
+ * covered by the snapshot), so recovery is: snapshot, then l: keys, then journal records in
+ * file order whose seq is beyond the last one LevelDB holds, which must continue without a gap:
+ *
+ *   s:snapshot (S)   l:S+1 ... l:L   journal-7: L-3 ... L (skipped) L+1 ... M   journal-8: M+1 ...
+ *
+ * Format 1 (no journals) is read as is and upgraded to 2 on open; a format-1 program refuses a
+ * format-2 directory instead of silently ignoring its journals.
  */
 
 /** Bumped on any incompatible change of the layout above. */
-export const STORE_FORMAT_VERSION = 1;
+export const STORE_FORMAT_VERSION = 2;
+/** Older format versions this program still reads (and upgrades on open). */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 export const KEY_FORMAT = 'm:format';
 export const KEY_KIND = 'm:kind';
@@ -47,4 +73,27 @@ export function parseLogKey(key: string): number | undefined {
   if (!/^[0-9]+$/.test(digits)) return undefined;
   const seq = Number(digits);
   return Number.isSafeInteger(seq) && seq >= 1 ? seq : undefined;
+}
+
+/** First and past-the-end keys of the chunk namespace (format 2). */
+export const CHUNK_KEY_MIN = 'c:';
+export const CHUNK_KEY_END = 'c;';
+
+/** The key of the chunk whose first record is `seq`. */
+export function chunkKey(seq: number): string {
+  return `c:${logKey(seq).slice(2)}`;
+}
+
+/** The first sequence number of a chunk key, or undefined if `key` is not one. */
+export function parseChunkKey(key: string): number | undefined {
+  return key.startsWith('c:') ? parseLogKey(`l:${key.slice(2)}`) : undefined;
+}
+
+/** File names of journals: journal-<10 digits>.osj; group 1 is the number. */
+export const JOURNAL_NAME_PATTERN = /^journal-([0-9]{10})\.osj$/;
+
+/** The file name of journal `n` (a non-negative integer below 10^10). */
+export function journalName(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0 || n >= 1e10) throw new Error(`bad journal number ${n}`);
+  return `journal-${n.toString().padStart(10, '0')}.osj`;
 }

@@ -1,18 +1,25 @@
 /**
- * Durable storage of one standalone database: a LevelDB directory (layout in keys.ts) holding
- * the schema, a snapshot and a log of committed records.
+ * Durable storage of one standalone database: a LevelDB directory holding the schema, a
+ * snapshot and a log of committed records, plus journal files for the newest records (layout in
+ * keys.ts).
  *
  * Guarantees (issue 2, "better than the real ovsdb-server"):
- * - `append(r, {durable: false})` resolves once LevelDB has written the record to its log file
- *   with write(2) (sync: false): the data is in the OS page cache, so SIGKILL of this process
- *   loses nothing acknowledged; a power failure may.
- * - `append(r, {durable: true})` resolves only after fsync (sync: true).
- * - GROUP COMMIT: while one batch is being written, further appends queue; the next batch takes
- *   all of them in one LevelDB write, synced if any of them is durable. N concurrent durable
- *   commits thus share one fsync instead of paying N.
+ * - `append(r, {durable: false})` resolves once the record has been written to the current
+ *   journal with writev(2): the data is in the OS page cache, so SIGKILL of this process loses
+ *   nothing acknowledged; a power failure may.
+ * - `append(r, {durable: true})` resolves only after fdatasync of the journals holding it.
+ * - GROUP COMMIT: appends made in one turn of the event loop share one write; durable appends
+ *   made while a sync is in flight share the next one, so N concurrent durable commits pay about
+ *   one fdatasync per round instead of N.
  * - Records are written, and their promises resolve, in append() call order.
  *
- * A failed write rejects every append of its batch and all later ones: the caller has already
+ * Why a journal and not LevelDB directly: every LevelDB write is a libuv threadpool round trip
+ * (~150-250 µs) during which the reply waits and the server idles; the journal write is a
+ * synchronous system call of a few µs, as the real ovsdb-server does (ovsdb/log.c). Records move
+ * into LevelDB in the background in large batches (one synced batch per journal of
+ * `journalMaxRecords` records), after which the journal file is deleted.
+ *
+ * A failed write rejects every pending append and all later ones: the caller has already
  * applied those transactions in memory, so it must stop rather than diverge from the disk.
  *
  * @example
@@ -22,52 +29,55 @@
  * const { store: again, schemaJson: s, records } = await StandaloneStore.open('/var/lib/db');
  */
 import { Level } from 'level';
+import { unlink } from 'node:fs/promises';
 import type { Json, JsonObject } from '../base/json.js';
 import { isJsonObject } from '../base/json.js';
+import type { JournalRecord } from './journal-frame.js';
+import { encodeFrame } from './journal-frame.js';
+import { JournalFile, syncDirectory } from './journal-file.js';
+import { recoverJournals } from './journal-recovery.js';
 import {
-  KEY_FORMAT, KEY_KIND, KEY_SCHEMA, KEY_SNAPSHOT, LOG_KEY_END, LOG_KEY_MIN, STORE_FORMAT_VERSION, logKey, parseLogKey,
+  CHUNK_KEY_END, CHUNK_KEY_MIN, KEY_FORMAT, KEY_KIND, KEY_SCHEMA, KEY_SNAPSHOT, LOG_KEY_END, LOG_KEY_MIN, READABLE_FORMAT_VERSIONS, STORE_FORMAT_VERSION,
+  chunkKey, logKey, parseChunkKey, parseLogKey,
 } from './keys.js';
 
 /** One stored record: a CommitRecord (src/ovsdb/types.ts), optionally with `_date` and `_comment`. */
 export type StoredRecord = JsonObject;
 
-export interface AppendOptions {
-  /** Acknowledge only after fsync ({"op":"commit","durable":true} or --fsync=always). */
-  readonly durable: boolean;
-}
-
 /** Counters for memory/show, tests and benchmarks. */
 export interface StoreStats {
-  /** Log records currently on disk after the snapshot. */
+  /** Log records after the snapshot (in LevelDB or journals). */
   readonly logRecords: number;
   /** Bytes of JSON text of those records. */
   readonly logBytes: number;
   /** Bytes of JSON text of the snapshot (0 if none). */
   readonly snapshotBytes: number;
-  /** LevelDB batch writes issued since open, and how many of them were synced. */
+  /** Writes issued since open (journal writes + LevelDB batches), and how many were syncs. */
   readonly batches: number;
   readonly syncedBatches: number;
+  /** Journal writev calls, fdatasync rounds and (always synced) LevelDB batches since open. */
+  readonly journalWrites: number;
+  readonly journalSyncs: number;
+  readonly levelBatches: number;
+  /** Journal files currently open (being written or waiting to move into LevelDB). */
+  readonly journalFiles: number;
   /** Records appended since open. */
   readonly appends: number;
   /** Sequence number of the last record appended (0 if none ever). */
   readonly lastSeq: number;
 }
 
-/** What `open` found. */
-export interface OpenedStore {
-  readonly store: StandaloneStore;
-  readonly schemaJson: JsonObject;
-  /** The snapshot record (if any) followed by the log records, in commit order. */
-  readonly records: StoredRecord[];
-}
-
-type BatchOp = { readonly type: 'put'; readonly key: string; readonly value: string } | { readonly type: 'del'; readonly key: string };
-
-interface QueueEntry {
-  readonly ops: BatchOp[];
-  readonly sync: boolean;
-  resolve(): void;
-  reject(error: Error): void;
+/** What LevelDB holds (mutated as queued LevelDB operations complete). */
+interface LevelState {
+  /** Seq covered by s:snapshot (0 if none). */
+  snapshotSeq: number;
+  /** Format-1 l: keys present: [legacyFirstSeq, legacyNextSeq). */
+  legacyFirstSeq: number;
+  legacyNextSeq: number;
+  /** Chunk keys present, oldest first. */
+  readonly chunks: string[];
+  /** One past the last record LevelDB holds (snapshot, l: or chunk). */
+  nextSeq: number;
 }
 
 function parseJsonObject(text: string, what: string): JsonObject {
@@ -81,63 +91,123 @@ function parseJsonObject(text: string, what: string): JsonObject {
   return value;
 }
 
-export class StandaloneStore {
-  private queue: QueueEntry[] = [];
-  private writing = false;
-  private flushScheduled = false;
-  private failed: Error | undefined;
-  private closed = false;
-  private idleWaiters: (() => void)[] = [];
-  /** Log keys currently on disk or queued: [firstSeq, nextSeq). */
-  private firstSeq: number;
-  private nextSeq: number;
-  private logRecords: number;
-  private logBytes: number;
-  private snapshotBytes: number;
-  private batches = 0;
-  private syncedBatches = 0;
-  private appends = 0;
+export interface AppendOptions {
+  /** Acknowledge only after fsync ({"op":"commit","durable":true} or --fsync=always). */
+  readonly durable: boolean;
+}
 
-  private constructor(
-    private readonly db: Level<string, string>,
-    readonly dir: string,
-    init: { firstSeq: number; nextSeq: number; logRecords: number; logBytes: number; snapshotBytes: number },
-  ) {
-    this.firstSeq = init.firstSeq;
-    this.nextSeq = init.nextSeq;
-    this.logRecords = init.logRecords;
-    this.logBytes = init.logBytes;
-    this.snapshotBytes = init.snapshotBytes;
+/** Tuning of the journal; the defaults suit a server. */
+export interface StoreOptions {
+  /** Move a journal into LevelDB once it holds this many records (default 4096)... */
+  readonly journalMaxRecords?: number;
+  /** ...or this many bytes (default 4 MiB). */
+  readonly journalMaxBytes?: number;
+}
+
+/** What `open` found. */
+export interface OpenedStore {
+  readonly store: StandaloneStore;
+  readonly schemaJson: JsonObject;
+  /** The snapshot record (if any) followed by the log records, in commit order. */
+  readonly records: StoredRecord[];
+}
+
+interface Waiter {
+  readonly seq: number;
+  readonly durable: boolean;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** A journal no longer written to, waiting for its records to reach LevelDB. */
+interface Retired {
+  readonly file: JournalFile;
+  /** Its records are durably in LevelDB (or covered by the snapshot): no need to sync it. */
+  inLevel: boolean;
+}
+
+type BatchOp = { readonly type: 'put'; readonly key: string; readonly value: string } | { readonly type: 'del'; readonly key: string };
+
+export class StandaloneStore {
+  readonly #db: Level<string, string>;
+  readonly #maxRecords: number;
+  readonly #maxBytes: number;
+  #nextSeq: number;
+  /** What LevelDB holds once every queued LevelDB operation has run (updated as they run). */
+  readonly #level: LevelState;
+  #journal: JournalFile | undefined;
+  #journalNumber: number;
+  readonly #retired: Retired[] = [];
+  #frames: Buffer[] = [];
+  #frameRecords: JournalRecord[] = [];
+  #frameBytes = 0;
+  #flushScheduled = false;
+  /** While > 0 (a replaceSchema in flight), appends are queued but not written. */
+  #hold = 0;
+  #writtenSeq: number;
+  #durableSeq: number;
+  #waiters: Waiter[] = [];
+  #waiterHead = 0;
+  #syncing: Promise<void> | undefined;
+  #levelChain: Promise<void> = Promise.resolve();
+  #levelBusy = 0;
+  #failed: Error | undefined;
+  #closed = false;
+  #logRecords: number;
+  #logBytes: number;
+  #snapshotBytes: number;
+  #journalWrites = 0;
+  #journalSyncs = 0;
+  #levelBatches = 0;
+  #appends = 0;
+
+  private constructor(db: Level<string, string>, readonly dir: string, level: LevelState, init: { logRecords: number; logBytes: number; snapshotBytes: number; journalNumber: number }, options: StoreOptions) {
+    this.#db = db;
+    this.#level = level;
+    this.#nextSeq = level.nextSeq;
+    this.#writtenSeq = level.nextSeq - 1;
+    this.#durableSeq = level.nextSeq - 1;
+    this.#logRecords = init.logRecords;
+    this.#logBytes = init.logBytes;
+    this.#snapshotBytes = init.snapshotBytes;
+    this.#journalNumber = init.journalNumber;
+    this.#maxRecords = Math.max(1, options.journalMaxRecords ?? 4096);
+    this.#maxBytes = Math.max(1, options.journalMaxBytes ?? 4 * 1024 * 1024);
   }
 
   /** Creates a new, empty database directory; fails if `dir` already holds a database. */
-  static async create(dir: string, schemaJson: JsonObject): Promise<StandaloneStore> {
+  static async create(dir: string, schemaJson: JsonObject, options: StoreOptions = {}): Promise<StandaloneStore> {
     const db = new Level<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8', createIfMissing: true, errorIfExists: true });
     try {
       await db.open();
     } catch (e) {
-      throw new Error(`${dir}: cannot create database: ${describeLevelError(e)}`);
+      throw new Error(`${dir}: cannot create database: ${describeError(e)}`);
     }
     await db.batch([
       { type: 'put', key: KEY_FORMAT, value: String(STORE_FORMAT_VERSION) },
       { type: 'put', key: KEY_KIND, value: 'standalone' },
       { type: 'put', key: KEY_SCHEMA, value: JSON.stringify(schemaJson) },
     ], { sync: true });
-    return new StandaloneStore(db, dir, { firstSeq: 1, nextSeq: 1, logRecords: 0, logBytes: 0, snapshotBytes: 0 });
+    const level: LevelState = { snapshotSeq: 0, legacyFirstSeq: 1, legacyNextSeq: 1, chunks: [], nextSeq: 1 };
+    return new StandaloneStore(db, dir, level, { logRecords: 0, logBytes: 0, snapshotBytes: 0, journalNumber: 0 }, options);
   }
 
-  /** Opens an existing database directory and reads everything needed to rebuild the state. */
-  static async open(dir: string): Promise<OpenedStore> {
+  /**
+   * Opens an existing database directory and reads everything needed to rebuild the state:
+   * snapshot, LevelDB log, then journal records beyond them (keys.ts). Recovered journal
+   * records are moved into LevelDB (one synced batch) and the journals deleted before returning.
+   */
+  static async open(dir: string, options: StoreOptions = {}): Promise<OpenedStore> {
     const db = new Level<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8', createIfMissing: false });
     try {
       await db.open();
     } catch (e) {
-      throw new Error(`${dir}: cannot open database: ${describeLevelError(e)}`);
+      throw new Error(`${dir}: cannot open database: ${describeError(e)}`);
     }
     try {
       const [format, kind, schemaText, snapshotText] = await db.getMany([KEY_FORMAT, KEY_KIND, KEY_SCHEMA, KEY_SNAPSHOT]);
       if (format === undefined) throw new Error(`${dir}: not an ovsdb-ts database (no format key)`);
-      if (format !== String(STORE_FORMAT_VERSION)) throw new Error(`${dir}: unsupported database format version ${format} (this program reads ${STORE_FORMAT_VERSION})`);
+      if (!READABLE_FORMAT_VERSIONS.some((v) => String(v) === format)) throw new Error(`${dir}: unsupported database format version ${format} (this program reads ${READABLE_FORMAT_VERSIONS.join(' and ')})`);
       if (kind !== 'standalone') throw new Error(`${dir}: database is ${kind ?? 'of unknown kind'}, not standalone`);
       if (schemaText === undefined) throw new Error(`corrupt database ${dir}: schema missing`);
       const schemaJson = parseJsonObject(schemaText, 'schema');
@@ -156,20 +226,52 @@ export class StandaloneStore {
       let lastSeq = snapshotSeq;
       let logRecords = 0;
       let logBytes = 0;
-      let firstSeq = snapshotSeq + 1;
+      let legacyFirstSeq = snapshotSeq + 1;
       for await (const [key, value] of db.iterator({ gte: LOG_KEY_MIN, lt: LOG_KEY_END })) {
         const seq = parseLogKey(key);
         if (seq === undefined) throw new Error(`corrupt database ${dir}: bad log key ${JSON.stringify(key)}`);
         // Compaction deletes covered keys atomically with the snapshot, so none should remain.
         if (seq <= snapshotSeq) throw new Error(`corrupt database ${dir}: log record ${seq} is covered by the snapshot (seq ${snapshotSeq})`);
-        if (logRecords === 0) firstSeq = seq;
+        if (logRecords === 0) legacyFirstSeq = seq;
         else if (seq !== lastSeq + 1) throw new Error(`corrupt database ${dir}: log record ${lastSeq + 1} missing`);
         records.push(parseJsonObject(value, `log record ${seq}`));
         lastSeq = seq;
         logRecords++;
         logBytes += value.length;
       }
-      const store = new StandaloneStore(db, dir, { firstSeq, nextSeq: lastSeq + 1, logRecords, logBytes, snapshotBytes });
+      const legacyNextSeq = logRecords === 0 ? legacyFirstSeq : lastSeq + 1;
+      const chunks: string[] = [];
+      for await (const [key, value] of db.iterator({ gte: CHUNK_KEY_MIN, lt: CHUNK_KEY_END })) {
+        const seq = parseChunkKey(key);
+        if (seq === undefined) throw new Error(`corrupt database ${dir}: bad chunk key ${JSON.stringify(key)}`);
+        if (seq <= snapshotSeq) throw new Error(`corrupt database ${dir}: log record ${seq} is covered by the snapshot (seq ${snapshotSeq})`);
+        if (seq !== lastSeq + 1) throw new Error(`corrupt database ${dir}: log record ${lastSeq + 1} missing`);
+        for (const text of value.split('\n')) {
+          records.push(parseJsonObject(text, `log record ${lastSeq + 1}`));
+          lastSeq++;
+          logRecords++;
+          logBytes += text.length;
+        }
+        chunks.push(key);
+      }
+      const journals = recoverJournals(dir, lastSeq);
+      const ops: BatchOp[] = [];
+      const first = journals.records[0];
+      if (first !== undefined) {
+        for (const r of journals.records) {
+          records.push(parseJsonObject(r.text, `journal record ${r.seq}`));
+          logRecords++;
+          logBytes += r.text.length;
+          lastSeq = r.seq;
+        }
+        chunks.push(chunkKey(first.seq));
+        ops.push({ type: 'put', key: chunkKey(first.seq), value: journals.records.map((r) => r.text).join('\n') });
+      }
+      if (format !== String(STORE_FORMAT_VERSION)) ops.push({ type: 'put', key: KEY_FORMAT, value: String(STORE_FORMAT_VERSION) });
+      if (ops.length > 0) await db.batch(ops, { sync: true });
+      for (const f of journals.files) await unlink(f.path);
+      const level: LevelState = { snapshotSeq, legacyFirstSeq, legacyNextSeq, chunks, nextSeq: lastSeq + 1 };
+      const store = new StandaloneStore(db, dir, level, { logRecords, logBytes, snapshotBytes, journalNumber: journals.nextNumber }, options);
       return { store, schemaJson, records };
     } catch (e) {
       await db.close();
@@ -182,108 +284,259 @@ export class StandaloneStore {
    * (durable: true); see the class comment. Call order is write order.
    */
   append(record: StoredRecord, options: AppendOptions): Promise<void> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    if (this.#closed) return Promise.reject(new Error(`${this.dir}: database store is closed`));
     const text = JSON.stringify(record);
-    const seq = this.nextSeq++;
-    this.appends++;
-    this.logRecords++;
-    this.logBytes += text.length;
-    return this.enqueue([{ type: 'put', key: logKey(seq), value: text }], options.durable);
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(this.#nextSeq, text);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    const seq = this.#nextSeq++;
+    this.#appends++;
+    this.#logRecords++;
+    this.#logBytes += text.length;
+    this.#frames.push(frame);
+    this.#frameRecords.push({ seq, text });
+    this.#frameBytes += frame.length;
+    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ seq, durable: options.durable, resolve, reject }));
+    if (!this.#flushScheduled) {
+      // Let the rest of this turn's appends join the same write.
+      this.#flushScheduled = true;
+      queueMicrotask(this.#flushTask);
+    }
+    return done;
   }
 
   /**
    * Replaces the snapshot with `snapshot` (the whole database as one record, covering every
-   * record appended so far, including ones still queued) and deletes the covered log records,
-   * all in one atomic, synced batch.
+   * record appended so far, including ones not yet written) and deletes the covered log
+   * records, in one atomic, synced LevelDB batch; covered journals are deleted after it.
    */
   compact(snapshot: StoredRecord): Promise<void> {
-    return this.enqueue(this.snapshotOps(snapshot), true);
+    return this.#snapshot(snapshot, undefined);
   }
 
   /**
    * Replaces schema and contents at once (for `convert`): new schema, `snapshot` as the whole
-   * database, empty log. Atomic and synced.
+   * database, empty log. Atomic and synced; appends made meanwhile are written only after it,
+   * so a crash never replays them onto the old schema.
    */
   replaceSchema(schemaJson: JsonObject, snapshot: StoredRecord): Promise<void> {
-    const ops = this.snapshotOps(snapshot);
-    ops.push({ type: 'put', key: KEY_SCHEMA, value: JSON.stringify(schemaJson) });
-    return this.enqueue(ops, true);
+    return this.#snapshot(snapshot, schemaJson);
   }
 
   /** Current counters. */
   stats(): StoreStats {
     return {
-      logRecords: this.logRecords,
-      logBytes: this.logBytes,
-      snapshotBytes: this.snapshotBytes,
-      batches: this.batches,
-      syncedBatches: this.syncedBatches,
-      appends: this.appends,
-      lastSeq: this.nextSeq - 1,
+      logRecords: this.#logRecords,
+      logBytes: this.#logBytes,
+      snapshotBytes: this.#snapshotBytes,
+      batches: this.#journalWrites + this.#levelBatches,
+      syncedBatches: this.#journalSyncs + this.#levelBatches,
+      journalWrites: this.#journalWrites,
+      journalSyncs: this.#journalSyncs,
+      levelBatches: this.#levelBatches,
+      journalFiles: this.#retired.length + (this.#journal ? 1 : 0),
+      appends: this.#appends,
+      lastSeq: this.#nextSeq - 1,
     };
   }
 
-  /** Waits for queued writes, then closes the LevelDB. Later appends reject. */
+  /** Waits for pending writes, moves the journal into LevelDB, then closes. Later appends reject. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.writing || this.queue.length > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    await this.db.close();
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#levelBusy > 0) await this.#levelChain;
+    this.#flush();
+    this.#retire();
+    while (this.#levelBusy > 0) await this.#levelChain;
+    // Every written record is now in a synced LevelDB batch.
+    if (!this.#failed) this.#durableSeq = this.#writtenSeq;
+    this.#settle();
+    while (this.#syncing) await this.#syncing;
+    for (const r of this.#retired.splice(0)) r.file.close();
+    await this.#db.close();
   }
 
-  private snapshotOps(snapshot: StoredRecord): BatchOp[] {
-    const upTo = this.nextSeq - 1;
-    const text = JSON.stringify({ seq: upTo, record: snapshot });
-    const ops: BatchOp[] = [{ type: 'put', key: KEY_SNAPSHOT, value: text }];
-    for (let seq = this.firstSeq; seq <= upTo; seq++) ops.push({ type: 'del', key: logKey(seq) });
-    this.firstSeq = upTo + 1;
-    this.logRecords = 0;
-    this.logBytes = 0;
-    this.snapshotBytes = text.length;
-    return ops;
+  readonly #flushTask = (): void => {
+    this.#flushScheduled = false;
+    this.#flush();
+  };
+
+  /** Writes the queued frames to the current journal in one system call, then acknowledges. */
+  #flush(): void {
+    if (this.#failed || this.#hold > 0 || this.#frames.length === 0) return;
+    const frames = this.#frames;
+    const records = this.#frameRecords;
+    const bytes = this.#frameBytes;
+    this.#frames = [];
+    this.#frameRecords = [];
+    this.#frameBytes = 0;
+    let journal: JournalFile;
+    try {
+      journal = this.#journal ?? (this.#journal = JournalFile.create(this.dir, this.#journalNumber++));
+      journal.write(frames, bytes);
+    } catch (e) {
+      this.#fail(e);
+      return;
+    }
+    this.#journalWrites++;
+    for (const r of records) journal.records.push(r);
+    this.#writtenSeq = (records[records.length - 1] as JournalRecord).seq;
+    this.#settle();
+    if (journal.records.length >= this.#maxRecords || journal.bytes >= this.#maxBytes) this.#retire();
   }
 
-  private enqueue(ops: BatchOp[], sync: boolean): Promise<void> {
-    if (this.failed) return Promise.reject(this.failed);
-    if (this.closed) return Promise.reject(new Error(`${this.dir}: database store is closed`));
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ ops, sync, resolve, reject });
-      if (!this.writing && !this.flushScheduled) {
-        // Let the rest of this turn's appends join the first batch.
-        this.flushScheduled = true;
-        queueMicrotask(() => {
-          this.flushScheduled = false;
-          void this.writeBatches();
-        });
+  /** Resolves waiters, in call order, whose records are written (and synced if durable). */
+  #settle(): void {
+    const waiters = this.#waiters;
+    let head = this.#waiterHead;
+    while (head < waiters.length) {
+      const w = waiters[head] as Waiter;
+      if (w.seq > this.#writtenSeq) break;
+      if (w.durable && w.seq > this.#durableSeq) {
+        this.#requestSync();
+        break;
       }
+      head++;
+      w.resolve();
+    }
+    if (head === waiters.length) {
+      this.#waiters = [];
+      head = 0;
+    } else if (head > 1024) {
+      this.#waiters = waiters.slice(head);
+      head = 0;
+    }
+    this.#waiterHead = head;
+  }
+
+  /** Starts one fdatasync round covering everything written so far, unless one is in flight. */
+  #requestSync(): void {
+    if (this.#syncing || this.#failed) return;
+    const target = this.#writtenSeq;
+    const files = this.#retired.filter((r) => !r.inLevel).map((r) => r.file);
+    if (this.#journal) files.push(this.#journal);
+    const newFiles = files.filter((f) => !f.dirSynced);
+    this.#journalSyncs++;
+    const work: Promise<void>[] = files.map((f) => f.sync());
+    // A new journal's directory entry must be durable too, or the file may vanish on power loss.
+    if (newFiles.length > 0) work.push(syncDirectory(this.dir));
+    this.#syncing = Promise.all(work).then(
+      () => {
+        for (const f of newFiles) f.dirSynced = true;
+        if (target > this.#durableSeq) this.#durableSeq = target;
+      },
+      (e: unknown) => this.#fail(e),
+    ).finally(() => {
+      this.#syncing = undefined;
+      this.#settle();
     });
   }
 
-  /** Writes queued entries, one LevelDB batch per round, until the queue is empty. */
-  private async writeBatches(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
-    while (this.queue.length > 0) {
-      const entries = this.queue;
-      this.queue = [];
-      const sync = entries.some((e) => e.sync);
-      const ops = entries.length === 1 ? (entries[0]?.ops ?? []) : entries.flatMap((e) => e.ops);
-      try {
-        if (this.failed) throw this.failed;
-        this.batches++;
-        if (sync) this.syncedBatches++;
-        await this.db.batch(ops, { sync });
-        for (const e of entries) e.resolve();
-      } catch (e) {
-        this.failed ??= new Error(`${this.dir}: database write failed: ${describeLevelError(e)}`);
-        for (const entry of entries) entry.reject(this.failed);
+  /** Stops writing to the current journal and queues moving its records into LevelDB. */
+  #retire(): void {
+    const file = this.#journal;
+    if (!file) return;
+    this.#journal = undefined;
+    const retired: Retired = { file, inLevel: false };
+    this.#retired.push(retired);
+    void this.#enqueueLevel(async () => {
+      const level = this.#level;
+      // Records covered by a snapshot written meanwhile are not needed in LevelDB.
+      const texts: string[] = [];
+      let firstSeq = 0;
+      for (const r of file.records) {
+        if (r.seq <= level.snapshotSeq) continue;
+        if (texts.length === 0) firstSeq = r.seq;
+        texts.push(r.text);
       }
-    }
-    this.writing = false;
-    for (const w of this.idleWaiters.splice(0)) w();
+      if (texts.length > 0) {
+        // Journals move in order, each continuing where LevelDB's log ends (keys.ts).
+        if (firstSeq !== level.nextSeq) throw new Error(`journal ${file.path} does not continue the log at ${level.nextSeq}`);
+        this.#levelBatches++;
+        const key = chunkKey(firstSeq);
+        await this.#db.put(key, texts.join('\n'), { sync: true });
+        level.chunks.push(key);
+        level.nextSeq = firstSeq + texts.length;
+      }
+      retired.inLevel = true;
+      file.records.length = 0;
+      while (this.#syncing) await this.#syncing;
+      const i = this.#retired.indexOf(retired);
+      if (i >= 0) this.#retired.splice(i, 1);
+      file.remove();
+    });
+  }
+
+  #snapshot(snapshot: StoredRecord, schemaJson: JsonObject | undefined): Promise<void> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    if (this.#closed) return Promise.reject(new Error(`${this.dir}: database store is closed`));
+    const upTo = this.#nextSeq - 1;
+    const text = JSON.stringify({ seq: upTo, record: snapshot });
+    this.#logRecords = 0;
+    this.#logBytes = 0;
+    this.#snapshotBytes = text.length;
+    this.#flush();
+    if (schemaJson !== undefined) this.#hold++;
+    const done = this.#enqueueLevel(async () => {
+      const level = this.#level;
+      const ops: BatchOp[] = [{ type: 'put', key: KEY_SNAPSHOT, value: text }];
+      for (let seq = level.legacyFirstSeq; seq < level.legacyNextSeq; seq++) ops.push({ type: 'del', key: logKey(seq) });
+      for (const key of level.chunks) ops.push({ type: 'del', key });
+      if (schemaJson !== undefined) ops.push({ type: 'put', key: KEY_SCHEMA, value: JSON.stringify(schemaJson) });
+      this.#levelBatches++;
+      await this.#db.batch(ops, { sync: true });
+      level.snapshotSeq = upTo;
+      level.legacyFirstSeq = upTo + 1;
+      level.legacyNextSeq = upTo + 1;
+      level.chunks.length = 0;
+      level.nextSeq = upTo + 1;
+    });
+    // The journal holding records up to `upTo` is covered once the batch is in: its move is a no-op.
+    this.#retire();
+    if (schemaJson === undefined) return done;
+    return done.finally(() => {
+      this.#hold--;
+      this.#flush();
+    });
+  }
+
+  /** Runs `op` after every LevelDB operation queued before it; a failure fails the store. */
+  #enqueueLevel(op: () => Promise<void>): Promise<void> {
+    this.#levelBusy++;
+    const run = this.#levelChain.then(() => {
+      if (this.#failed) throw this.#failed;
+      return op();
+    });
+    this.#levelChain = run.then(
+      () => { this.#levelBusy--; },
+      (e: unknown) => {
+        this.#levelBusy--;
+        this.#fail(e);
+      },
+    );
+    return run.catch((e: unknown) => {
+      throw this.#failed ?? e;
+    });
+  }
+
+  /** Marks the store failed and rejects everything pending. */
+  #fail(e: unknown): void {
+    const error = (this.#failed ??= new Error(`${this.dir}: database write failed: ${describeError(e)}`));
+    const waiters = this.#waiters.slice(this.#waiterHead);
+    this.#waiters = [];
+    this.#waiterHead = 0;
+    this.#frames = [];
+    this.#frameRecords = [];
+    this.#frameBytes = 0;
+    for (const w of waiters) w.reject(error);
   }
 }
 
-function describeLevelError(e: unknown): string {
+function describeError(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
   return `${e.message}${cause}`;

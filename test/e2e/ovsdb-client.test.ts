@@ -86,19 +86,19 @@ describe.skipIf(!haveOvs).each(serverKinds())('ovsdb-client against %s server', 
   });
 
   test('lock: a waiter is granted the lock when the owner goes away', async () => {
-    const owner = spawnBackground('ovsdb-client', ['lock', remote(), 'e2e-lock']);
+    const owner = spawnBackground('ovsdb-client', ['lock', remote(), 'e2e_lock']);
     background.push(owner);
     await waitUntil('the owner to get the lock', () => owner.stdout().includes('{"locked":true}'), 10_000);
-    const waiter = spawnBackground('ovsdb-client', ['lock', remote(), 'e2e-lock']);
+    const waiter = spawnBackground('ovsdb-client', ['lock', remote(), 'e2e_lock']);
     background.push(waiter);
     await waitUntil('the waiter to be told to wait', () => waiter.stdout().includes('{"locked":false}'), 10_000);
-    const thief = spawnBackground('ovsdb-client', ['steal', remote(), 'e2e-lock']);
+    const thief = spawnBackground('ovsdb-client', ['steal', remote(), 'e2e_lock']);
     background.push(thief);
     await waitUntil('the thief to get the lock', () => thief.stdout().includes('{"locked":true}'), 10_000);
-    await waitUntil('the owner to be told it was stolen', () => /stolen\s+\["e2e-lock"\]/.test(owner.stdout()), 10_000);
+    await waitUntil('the owner to be told it was stolen', () => /stolen\s+\["e2e_lock"\]/.test(owner.stdout()), 10_000);
     await thief.stop();
     await owner.stop();
-    await waitUntil('the waiter to get the lock', () => /locked\s+\["e2e-lock"\]/.test(waiter.stdout()), 10_000);
+    await waitUntil('the waiter to get the lock', () => /locked\s+\["e2e_lock"\]/.test(waiter.stdout()), 10_000);
     await waiter.stop();
   });
 });

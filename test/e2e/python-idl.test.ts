@@ -1,7 +1,8 @@
 /**
  * The Python IDL as Debian ships it (`import ovs.db.idl` under /usr/bin/python3) against our
  * server (issue 3): two IDLs keep replicas; one commits a transaction, the other sees the row
- * with the same UUID; then the second modifies it and the first sees that. The IDL reads the
+ * with the same UUID; then the second modifies it and the first sees that; then both contend
+ * for a lock, which moves to the second when the first goes away. The IDL reads the
  * _Server database at connect time and uses monitor_cond_since/update3 when offered.
  * Runs against the real ovsdb-server first, then ours.
  */
@@ -76,7 +77,14 @@ status = txn.commit_block()
 print("commit-b", ovs.db.idl.Transaction.status_to_string(status))
 run_until([a, b], lambda: dict(switches(a)['from-idl-a'].external_ids) == {'owner': 'b'}, "a to see b's change")
 print("a-sees", dict(switches(a)['from-idl-a'].external_ids))
+a.set_lock("py_lock")
+run_until([a, b], lambda: a.has_lock, "a to get the lock")
+b.set_lock("py_lock")
+run_until([a, b], lambda: b.is_lock_contended, "b to see the lock contended")
+print("lock", a.has_lock, b.has_lock, b.is_lock_contended)
 a.close()
+run_until([b], lambda: b.has_lock, "b to get the lock after a closed")
+print("lock-moved", b.has_lock)
 b.close()
 print("done")
 `;
@@ -104,6 +112,8 @@ describe.skipIf(!pythonIdlAvailable()).each(serverKinds())('Python IDL against %
     expect(uuid).toBeDefined();
     expect(stdout).toContain(`b-sees ${uuid ?? ''} {'owner': 'a'}`);
     expect(lines).toContain("a-sees {'owner': 'b'}");
+    expect(lines).toContain('lock True False True');
+    expect(lines).toContain('lock-moved True');
     expect(lines.at(-1)).toBe('done');
   }, 60_000);
 });

@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  entryId, MemoryLogStore, nodeId, RaftCore, type LogEntry, type NodeId, type RaftMessage, type Ready,
+  entryId, MemoryLogStore, nodeId, RaftCore, type LogEntry, type NodeId, type RaftMessage, type RaftTestFaults,
+  type Ready,
 } from '../../src/raft/index.js';
 
 function rng(seed: number): (n: number) => number {
@@ -20,14 +21,14 @@ function rng(seed: number): (n: number) => number {
 
 interface Box { core: RaftCore | undefined; store: MemoryLogStore; pending: Ready | undefined }
 
-function runSeed(seed: number, steps: number): { commits: number; leaders: number } {
+function runSeed(seed: number, steps: number, testFaults: RaftTestFaults = {}): { commits: number; leaders: number } {
   const r = rng(seed);
   const ids = ['1', '2', '3', '4', '5'].slice(0, 3 + r(3)).map(nodeId);
   const spare = nodeId('9');
   const all = [...ids, spare];
   const cfg = (id: NodeId) => ({
     id, clusterId: 'c', tickMs: 10, electionTimerMs: 100, seed: seed * 13 + Number(id), maxMsgBytes: 200,
-    snapshotChunkBytes: 16, preVote: seed % 2 === 0, ...(ids.includes(id) ? { bootstrapVoters: ids } : {}),
+    snapshotChunkBytes: 16, testFaults, preVote: seed % 2 === 0, ...(ids.includes(id) ? { bootstrapVoters: ids } : {}),
   });
   const boxes = new Map<NodeId, Box>(all.map((id) => {
     const store = new MemoryLogStore();
@@ -119,5 +120,18 @@ describe('RaftCore under random faults', () => {
     // The fuzz must actually exercise elections and commitment, or it proves nothing.
     expect(leaders).toBeGreaterThan(60);
     expect(commits).toBeGreaterThan(600);
+  });
+
+  test('bites: a core that votes twice in a term is caught', () => {
+    const caught: string[] = [];
+    for (let seed = 1; seed <= 30; seed++) {
+      try {
+        runSeed(seed, 3000, { voteTwiceInTerm: true });
+      } catch (e) {
+        caught.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+    expect(caught.length).toBeGreaterThan(0);
+    expect(caught.every((m) => /two leaders in term/.test(m))).toBe(true);
   });
 });

@@ -14,6 +14,7 @@ interface Node {
   core: RaftCore | undefined;
   config: RaftConfig;
   lastState: string;
+  manualSync: boolean;
 }
 
 const text = new TextDecoder();
@@ -88,28 +89,40 @@ export function runTranscript(script: string): string {
     return groups.some((g) => g.includes(a) && g.includes(b));
   };
 
+  /**
+   * Runs one Ready the way RaftHost does: persist, and only once durable send, apply, advance.
+   * Nodes added with sync=manual keep writes pending until `sync N` (and lose them on crash).
+   */
   const processReady = (n: Node, rd: Ready): void => {
     const c = n.core;
     if (c === undefined) return;
     const w = rd.append.length > 0 ? ` entries ${rd.append[0]?.index}..${rd.append.at(-1)?.index}` : '';
     const hs = rd.hardState !== undefined ? ` hs=t${rd.hardState.term}/v${rd.hardState.vote ?? '-'}/c${rd.hardState.commit}` : '';
     const sn = rd.snapshot !== undefined ? ` snapshot=${rd.snapshot.meta.index}@${rd.snapshot.meta.term}${rd.installSnapshot ? ' install' : ''}` : '';
-    if (w !== '' || hs !== '' || sn !== '') say(`${n.id} persist${hs}${w}${sn}`);
-    n.store.write({ entries: rd.append, ...(rd.hardState ? { hardState: rd.hardState } : {}), ...(rd.snapshot ? { snapshot: rd.snapshot } : {}) }, () => {});
-    n.store.sync();
-    for (const m of rd.send) {
-      say(messageStr(m));
-      queue.push(m);
+    const durable = (): void => {
+      if (n.core !== c) return; // crashed meanwhile
+      if (w !== '' || hs !== '' || sn !== '') say(`${n.id} persist${hs}${w}${sn}`);
+      for (const m of rd.send) {
+        say(messageStr(m));
+        queue.push(m);
+      }
+      if (rd.apply.length > 0) say(`${n.id} apply ${rd.apply.map(entryStr).join(', ')}`);
+      for (const e of rd.apply) {
+        const prev = appliedAt.get(e.index);
+        if (prev !== undefined && prev !== e.id) say(`VIOLATION state machine safety: index ${e.index} applied as ${prev} and as ${e.id}`);
+        appliedAt.set(e.index, e.id);
+      }
+      for (const r of rd.readStates) say(`${n.id} read ${r.requestId} ${r.ok ? 'ok' : 'failed'} index=${r.index}`);
+      for (const r of rd.proposalResults) say(`${n.id} proposal ${r.id} ${r.outcome}${r.index !== undefined ? ` index=${r.index}` : ''}`);
+      c.advance(rd);
+    };
+    if (w === '' && hs === '' && sn === '') {
+      durable();
+      return;
     }
-    if (rd.apply.length > 0) say(`${n.id} apply ${rd.apply.map(entryStr).join(', ')}`);
-    for (const e of rd.apply) {
-      const prev = appliedAt.get(e.index);
-      if (prev !== undefined && prev !== e.id) say(`VIOLATION state machine safety: index ${e.index} applied as ${prev} and as ${e.id}`);
-      appliedAt.set(e.index, e.id);
-    }
-    for (const r of rd.readStates) say(`${n.id} read ${r.requestId} ${r.ok ? 'ok' : 'failed'} index=${r.index}`);
-    for (const r of rd.proposalResults) say(`${n.id} proposal ${r.id} ${r.outcome}${r.index !== undefined ? ` index=${r.index}` : ''}`);
-    c.advance(rd);
+    n.store.write({ entries: rd.append, ...(rd.hardState ? { hardState: rd.hardState } : {}), ...(rd.snapshot ? { snapshot: rd.snapshot } : {}) }, durable);
+    if (n.manualSync) say(`${n.id} writing${hs}${w}${sn} (not synced)`);
+    else n.store.sync();
   };
   const processAll = (): boolean => {
     let any = false;
@@ -147,8 +160,16 @@ export function runTranscript(script: string): string {
     const cfg = c.config;
     return `${n.id}: ${c.role} t${c.term} vote=${c.vote ?? '-'} lead=${c.leader ?? '-'} log=${c.firstIndex}..${c.lastIndex} commit=${c.commitIndex} applied=${c.appliedIndex} voters=[${cfg.voters.join(' ')}] learners=[${cfg.learners.join(' ')}] timer=${c.electionTimerMs}`;
   };
+  const leaderOfTerm = new Map<number, string>();
   const printStates = (all: boolean): void => {
     for (const n of nodes.values()) {
+      if (n.core?.role === 'leader') {
+        const prev = leaderOfTerm.get(n.core.term);
+        if (prev !== undefined && prev !== n.id && !prev.includes(n.id)) {
+          out.push(`  VIOLATION election safety: ${prev} and ${n.id} both leaders in term ${n.core.term}`);
+          leaderOfTerm.set(n.core.term, `${prev},${n.id}`);
+        } else if (prev === undefined) leaderOfTerm.set(n.core.term, n.id);
+      }
       const s = stateLine(n);
       if (all || s !== n.lastState) out.push(`  | ${s}`);
       n.lastState = s;
@@ -176,7 +197,7 @@ export function runTranscript(script: string): string {
       ...(bootstrap !== undefined ? { bootstrapVoters: bootstrap } : {}),
     };
     const store = new MemoryLogStore();
-    const n: Node = { id: nodeId(id), store, core: new RaftCore(config, store), config, lastState: '' };
+    const n: Node = { id: nodeId(id), store, core: new RaftCore(config, store), config, lastState: '', manualSync: o.get('sync') === 'manual' };
     nodes.set(id, n);
     return n;
   };
@@ -226,8 +247,16 @@ export function runTranscript(script: string): string {
       }
       case 'deliver-all': deliver(() => true); break;
       case 'stabilize': {
+        const syncAll = (): void => {
+          for (const n of nodes.values()) if (n.core !== undefined) n.store.sync();
+        };
+        syncAll();
         processAll();
-        for (let round = 0; round < 100 && queue.length > 0; round++) deliver(() => true);
+        for (let round = 0; round < 100 && queue.length > 0; round++) {
+          deliver(() => true);
+          syncAll();
+          processAll();
+        }
         break;
       }
       case 'propose': {
@@ -244,11 +273,13 @@ export function runTranscript(script: string): string {
         break;
       }
       case 'heal': groups = undefined; break;
+      case 'sync': node(a0).store.sync(); break;
       case 'crash': {
         const n = node(a0);
         n.core = undefined;
         n.store.crash();
-        queue = queue.filter((m) => m.to !== a0 && m.from !== a0);
+        // Messages already sent stay in flight; those addressed to it are lost.
+        queue = queue.filter((m) => m.to !== a0);
         break;
       }
       case 'restart': {

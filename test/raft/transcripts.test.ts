@@ -10,8 +10,13 @@ describe('raft transcripts (regenerate with vitest -u, then read the diff)', () 
   test('there are transcripts', () => {
     expect(files.length).toBeGreaterThanOrEqual(12);
   });
+
   test.each(files)('%s', async (file) => {
     const out = runTranscript(readFileSync(join(dir, file), 'utf8'));
     await expect(out).toMatchFileSnapshot(join(dir, '__snapshots__', file.replace(/\.txt$/, '.out')));
+    // The *-fault scripts switch on a RaftTestFaults knob and must show the runner's checks
+    // catching it; every other script must run clean.
+    if (file.endsWith('-fault.txt')) expect(out).toMatch(/VIOLATION/);
+    else expect(out).not.toMatch(/VIOLATION|PANIC/);
   });
 });

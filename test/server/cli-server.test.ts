@@ -18,11 +18,11 @@ import { createDb, kill, spawnServer, tempDir, type Proc } from './process.js';
 
 const dir = tempDir();
 const procs: Proc[] = [];
-let db: string;
-beforeAll(async () => {
-  ensureBuilt();
-  db = await createDb(join(dir, 'db'), TEST_SCHEMA);
-}, 180_000);
+beforeAll(() => ensureBuilt(), 180_000);
+
+/** Each test gets its own database, so a failed test's leftover server cannot hold its lock. */
+let dbCount = 0;
+const freshDb = (): Promise<string> => createDb(join(dir, `db${dbCount++}`), TEST_SCHEMA);
 afterAll(async () => {
   for (const p of procs) await kill(p);
   rmSync(dir, { recursive: true, force: true });
@@ -47,6 +47,7 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 describe('ovsdb-ts server process', () => {
   it('serves several remotes, writes pidfile and vlog lines, and stops cleanly on SIGTERM keeping the data', async () => {
+    const db = await freshDb();
     const sock = join(dir, 'a.sock');
     const port = await freePort();
     const pidfile = join(dir, 'a.pid');
@@ -86,6 +87,7 @@ describe('ovsdb-ts server process', () => {
   }, 60_000);
 
   it('--detach returns once the server serves in the background', async () => {
+    const db = await freshDb();
     const sock = join(dir, 'd.sock');
     const pidfile = join(dir, 'd.pid');
     const ctl = join(dir, 'd.ctl');
@@ -104,6 +106,7 @@ describe('ovsdb-ts server process', () => {
 
   it('the real ovs-appctl lists our commands and stops the server', async () => {
     if (!requireOvs('ovs-appctl')) return;
+    const db = await freshDb();
     const sock = join(dir, 'o.sock');
     const ctl = join(dir, 'o.ctl');
     const p = await spawnServer([`--remote=punix:${sock}`, `--unixctl=${ctl}`, db], sock);
@@ -121,11 +124,14 @@ describe('ovsdb-ts server process', () => {
 
   it('serves pssl: to the real ovsdb-client with --private-key/--certificate/--ca-cert', async () => {
     if (!requireOvs('ovsdb-client')) return;
+    const db = await freshDb();
     const pki = makeTestPki(dir);
     const port = await freePort();
     const ctl = join(dir, 's.ctl');
-    const p = await spawnServer([`--remote=pssl:${port}:127.0.0.1`, `--unixctl=${ctl}`, `--private-key=${pki.server.privateKeyPath}`,
-      `--certificate=${pki.server.certificatePath}`, `--ca-cert=${pki.server.caCertPath}`, db], ctl);
+    const sock = join(dir, 's.sock');
+    // Remotes open in order: once the punix one accepts, the pssl one is bound too.
+    const p = await spawnServer([`--remote=pssl:${port}:127.0.0.1`, `--remote=punix:${sock}`, `--unixctl=${ctl}`, `--private-key=${pki.server.privateKeyPath}`,
+      `--certificate=${pki.server.certificatePath}`, `--ca-cert=${pki.server.caCertPath}`, db], sock);
     procs.push(p);
     const out = await new Promise<string>((resolve, reject) => {
       execFile('ovsdb-client', [`--private-key=${pki.client.privateKeyPath}`, `--certificate=${pki.client.certificatePath}`, `--ca-cert=${pki.client.caCertPath}`,

@@ -16,7 +16,7 @@ import { encodeCommand } from './kv-state-machine.js';
 import { runSeed } from './run-seed.js';
 import { Scenario, calmOptions } from './scenario.js';
 import { DiskImage } from './sim-disk.js';
-import { swarmOptions } from './swarm.js';
+import { swarmOptions, type SwarmOptions } from './swarm.js';
 
 type Script = (s: Scenario) => void;
 const all = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -115,6 +115,26 @@ const forgottenEntry: Script = (s) => {
   s.ticks(20);
 };
 
+/**
+ * A leader lease (§6.4.1) outlived by a new leader: the old leader's clock runs 30% slow and the
+ * others' 30% fast, far beyond the drift bound the lease assumes. A read served from the lease
+ * after the new leader committed a write returns the old value.
+ */
+const staleLeaseRead: Script = (s) => {
+  s.node('n1').host.campaign();
+  s.until('n1 leads', () => s.isLeader('n1'), 300);
+  s.until('everyone applied the no-op', () => ['n1', 'n2', 'n3'].every((id) => s.node(id).appliedIndex >= 2), 300);
+  const w1 = s.request('n1', { kind: 'put', key: 'k1', value: 'a' });
+  s.until('the first write', w1, 100);
+  s.cut(['n1'], ['n2', 'n3']);
+  s.until('a new leader', () => s.isLeader('n2') || s.isLeader('n3'), 1000);
+  const w2 = s.request(s.leaderId() === 'n1' ? 'n2' : (s.leaderId() ?? 'n2'), { kind: 'put', key: 'k1', value: 'b' });
+  s.until('the second write', w2, 100);
+  s.request('n1', { kind: 'get', key: 'k1' });
+  s.ticks(50);
+  s.checkHistory();
+};
+
 interface Case {
   readonly name: string;
   readonly faults: RaftTestFaults;
@@ -122,22 +142,27 @@ interface Case {
   readonly diskLatencyTicks: number;
   readonly script: Script;
   readonly checker: string;
+  /** World options for the broken run (the control run uses the same world without them). */
+  readonly extra?: Partial<SwarmOptions>;
 }
 
 const cases: readonly Case[] = [
   { name: 'voting twice in a term', faults: { voteTwiceInTerm: true }, voters: 3, diskLatencyTicks: 1, script: voteTwice, checker: 'election-safety' },
   { name: 'committing a prior-term entry by counting (Figure 3.7)', faults: { commitPriorTermByCounting: true }, voters: 5, diskLatencyTicks: 0, script: figure37, checker: 'leader-completeness' },
   { name: 'sending a vote before persisting it', faults: { skipPersistBeforeSend: true }, voters: 3, diskLatencyTicks: 20, script: forgottenVote, checker: 'election-safety' },
+  { name: 'a leader lease under clock drift beyond its bound', faults: {}, voters: 3, diskLatencyTicks: 0, script: staleLeaseRead, checker: 'linearizability',
+    extra: { leaseReads: true, checkQuorum: true, driftPpmOverride: { n1: -300_000, n2: 300_000, n3: 300_000 } } },
   { name: 'acknowledging an append before persisting it', faults: { skipPersistBeforeSend: true }, voters: 3, diskLatencyTicks: 2, script: forgottenEntry, checker: 'acked-entry-lost' },
 ];
 
 describe('checkers bite', () => {
   test.each(cases)('$name is caught by $checker', (c) => {
     const options = calmOptions(c.voters, c.diskLatencyTicks);
-    const broken = Scenario.run(options, c.faults, c.script);
+    const broken = Scenario.run({ ...options, ...c.extra }, c.faults, c.script);
     expect(broken?.checker, JSON.stringify(broken)).toBe(c.checker);
-    // The same script on the correct core completes with no violation.
-    expect(Scenario.run(options, undefined, c.script)).toBeUndefined();
+    // The same script on the correct core (and sane clocks) completes with no violation.
+    const { driftPpmOverride: _drift, ...sane } = c.extra ?? {};
+    expect(Scenario.run({ ...options, ...sane }, undefined, c.script)).toBeUndefined();
   });
 
   test('voting twice is also caught by the swarm', () => {

@@ -71,6 +71,8 @@ export class SimCluster {
   #lastLeader = new Map<string, string>();
   /** When false: no crashes, partitions or admin events (the liveness phase). */
   faultsOn = true;
+  /** Responders for clients a script drives by hand (ids above the swarm's clients). */
+  readonly scriptedClients = new Map<number, (r: ClientResponse) => void>();
   /** When false clients start no new operations. */
   clientsIssue = true;
   /** The verdict of the final linearizability check ('unknown': the search hit its bound). */
@@ -93,7 +95,8 @@ export class SimCluster {
     const diskPrng = new Prng(seed ^ 0xd15c);
     for (const id of this.ids) {
       this.disks.set(id, new SimDisk(options.disk, diskPrng));
-      const drift = driftPrng.int(-options.driftPpmMax, options.driftPpmMax);
+      const random = driftPrng.int(-options.driftPpmMax, options.driftPpmMax);
+      const drift = options.driftPpmOverride?.[id] ?? random;
       this.clocks.set(id, new NodeClock(this.clock, drift, driftPrng.int(0, 1000)));
       this.incarnations.set(id, 0);
     }
@@ -222,7 +225,11 @@ export class SimCluster {
     const responses = this.#toClients.get(now);
     if (responses !== undefined) {
       this.#toClients.delete(now);
-      for (const r of responses) this.clients[r.clientId - 1]?.receive(now, r);
+      for (const r of responses) {
+        const client = this.clients[r.clientId - 1];
+        if (client !== undefined) client.receive(now, r);
+        else this.scriptedClients.get(r.clientId)?.(r);
+      }
     }
     for (const c of this.clients) {
       const req = c.tick(now, this.ids, this.clientsIssue);

@@ -85,6 +85,20 @@ function phases(cluster: SimCluster, options: SwarmOptions): Violation | undefin
   // Drain: no new operations, let outstanding ones finish.
   cluster.clientsIssue = false;
   cluster.run(options.livenessTicks, () => cluster.clients.every((c) => !c.busy));
+  // Every member catches up (by log or snapshot) and holds every acknowledged entry.
+  const caughtUp = (): boolean => {
+    const l = cluster.leader();
+    if (l === undefined) return false;
+    const members = [...l.core.config.voters, ...l.core.config.learners];
+    return members.every((m) => (cluster.nodes.get(m)?.appliedIndex ?? -1) >= l.core.commitIndex);
+  };
+  cluster.run(options.livenessTicks, caughtUp);
+  if (!caughtUp()) {
+    const l = cluster.leader();
+    const lag = l === undefined ? 'no leader' : [...l.core.config.voters, ...l.core.config.learners]
+      .map((m) => `${m}@${cluster.nodes.get(m)?.appliedIndex ?? 'down'}`).join(' ') + ` < commit ${l.core.commitIndex}`;
+    return { checker: 'liveness', tick: cluster.clock.tick, message: `members did not catch up within ${options.livenessTicks} ticks: ${lag}` };
+  }
   const verdict = checkLinearizable(cluster.resolvedHistory(), 300_000);
   cluster.linearizability = verdict.kind;
   if (verdict.kind === 'violation') {

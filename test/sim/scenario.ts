@@ -4,6 +4,7 @@
  * campaigns and message filters, waiting for conditions with a bound on ticks.
  */
 import type { RaftTestFaults } from '../../src/raft/config.js';
+import { checkLinearizable, type KvOp } from './checkers/linearizability.js';
 import { ViolationError, type Violation } from './checkers/violation.js';
 import { SimCluster } from './cluster.js';
 import type { SimNode } from './sim-node.js';
@@ -66,6 +67,44 @@ export class Scenario {
   /** Steps `n` ticks. */
   ticks(n: number): void {
     this.cluster.run(n);
+  }
+
+  #seq = 0;
+
+  /**
+   * A client operation sent by the script to server `target` (client id 99), recorded in the
+   * history like any other. Returns a function telling whether it has completed.
+   */
+  request(target: string, op: KvOp): () => boolean {
+    const clientId = 99;
+    const seq = ++this.#seq;
+    const handle = this.cluster.history.invoke(clientId, op, seq);
+    let done = false;
+    const previous = this.cluster.scriptedClients.get(clientId);
+    this.cluster.scriptedClients.set(clientId, (r) => {
+      if (r.seq !== seq) {
+        previous?.(r);
+        return;
+      }
+      if (r.kind !== 'result' || done) return;
+      done = true;
+      this.cluster.history.complete(handle, r.result);
+    });
+    this.node(target).request({ clientId, seq, attempt: 1, op, target });
+    return () => done;
+  }
+
+  /** Runs the linearizability checker over the history so far; throws ViolationError. */
+  checkHistory(): void {
+    const v = checkLinearizable(this.cluster.history.ops);
+    if (v.kind === 'violation') {
+      throw new ViolationError({ checker: 'linearizability', tick: this.cluster.clock.tick, message: `key ${v.key}: ${JSON.stringify(v.ops)}` });
+    }
+  }
+
+  /** The id of a running leader, if any. */
+  leaderId(): string | undefined {
+    return this.cluster.leader()?.id;
   }
 
   /** Cuts `a` off from `b` both ways. */

@@ -6,9 +6,10 @@
 import { describe, expect, test } from 'vitest';
 import { replayHint, runSeed } from './run-seed.js';
 import { seedsFromEnv } from './seeds.js';
+import { defaultFaultTicks } from './swarm.js';
 
 const ciSeedCount = 300;
-const faultTicks = 2500;
+const faultTicks = defaultFaultTicks;
 const chunkSize = 10;
 const seeds = seedsFromEnv(process.env, ciSeedCount);
 const chunks: number[][] = [];

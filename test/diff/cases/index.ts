@@ -2,6 +2,7 @@
 import type { DiffCase } from '../case.js';
 import { atomCases } from './atoms.js';
 import { conditionCases } from './conditions.js';
+import { convertCases } from './convert.js';
 import { interactionCases } from './interactions.js';
 import { lockCases } from './locks.js';
 import { monitorCases } from './monitors.js';
@@ -22,4 +23,6 @@ export const allCases: readonly DiffCase[] = [
   ...interactionCases,
   ...lockCases,
   ...ovnNbCases,
+  // Last: it changes the Mini schema.
+  ...convertCases,
 ];

@@ -82,6 +82,18 @@ export const lockCases: readonly DiffCase[] = [
     ],
   },
   {
+    name: 'lock names must be ids',
+    db: DIFF,
+    steps: [
+      { send: rpc('lock', ['with-dash']) },
+      { send: rpc('lock', ['9starts_with_digit']) },
+      { send: rpc('steal', ['']) },
+      { send: rpc('unlock', ['a.b']) },
+      { send: tx(DIFF, { op: 'assert', lock: 'a-b' }) },
+      { send: rpc('lock', ['_Underscore_OK9']) },
+    ],
+  },
+  {
     name: 'several locks on one connection',
     db: DIFF,
     steps: [

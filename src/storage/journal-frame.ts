@@ -1,0 +1,128 @@
+/**
+ * The record framing of a journal file (layout in keys.ts): encoding one record, and decoding a
+ * whole file with torn-tail detection.
+ *
+ * A frame is a 20-byte header followed by the record's JSON text in UTF-8:
+ *
+ *   offset 0  u32 LE  magic 0x314a534f ("OSJ1" in file order)
+ *          4  u32 LE  payload length in bytes (at most MAX_PAYLOAD_BYTES)
+ *          8  u32 LE  sequence number, high 32 bits
+ *         12  u32 LE  sequence number, low 32 bits
+ *         16  u32 LE  CRC-32 (IEEE, as zlib) of bytes 4..16 and the payload
+ *         20  ...     payload
+ *
+ * Frames are only ever appended whole with write(2), so after SIGKILL a file ends on a frame
+ * boundary; after a power failure its tail may be cut short or filled with garbage. Like the
+ * real ovsdb-server's log (ovsdb/log.c: a bad record ends the log), a bad frame with nothing
+ * valid after it is a torn tail and is dropped. A bad frame followed by a valid one cannot be a
+ * torn write: that is corruption, and decoding fails rather than silently skip records.
+ */
+
+export const FRAME_MAGIC = 0x314a534f;
+export const FRAME_HEADER_BYTES = 20;
+/** Larger lengths are treated as garbage; one record is far smaller in practice. */
+export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
+
+const CRC_TABLE = ((): Uint32Array => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** Continues a CRC-32 (IEEE 802.3, reflected, as zlib's crc32) over `buf[start, end)`. */
+export function crc32Update(crc: number, buf: Uint8Array, start: number, end: number): number {
+  let c = ~crc;
+  const t = CRC_TABLE;
+  for (let i = start; i < end; i++) c = (t[(c ^ (buf[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** CRC-32 of a whole buffer (crc32(Buffer.from('123456789')) === 0xcbf43926). */
+export function crc32(buf: Uint8Array): number {
+  return crc32Update(0, buf, 0, buf.length);
+}
+
+/** One frame holding record `seq` with JSON text `text`. */
+export function encodeFrame(seq: number, text: string): Buffer {
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new Error(`bad journal sequence number ${seq}`);
+  const payloadBytes = Buffer.byteLength(text, 'utf8');
+  if (payloadBytes > MAX_PAYLOAD_BYTES) throw new Error(`record of ${payloadBytes} bytes is too large for the journal`);
+  const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payloadBytes);
+  buf.writeUInt32LE(FRAME_MAGIC, 0);
+  buf.writeUInt32LE(payloadBytes, 4);
+  buf.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), 8);
+  buf.writeUInt32LE(seq >>> 0, 12);
+  buf.write(text, FRAME_HEADER_BYTES, 'utf8');
+  const crc = crc32Update(crc32Update(0, buf, 4, 16), buf, FRAME_HEADER_BYTES, buf.length);
+  buf.writeUInt32LE(crc, 16);
+  return buf;
+}
+
+/** A record read back from a journal. */
+export interface JournalRecord {
+  readonly seq: number;
+  readonly text: string;
+}
+
+/** What decoding a journal file found. */
+export interface DecodedJournal {
+  readonly records: JournalRecord[];
+  /** Bytes of whole valid frames at the start; anything after them is a torn tail. */
+  readonly validBytes: number;
+  /** True if bytes after `validBytes` were dropped as a torn tail. */
+  readonly torn: boolean;
+}
+
+/** Length of the valid frame at `off`, or undefined if there is none. */
+function frameAt(buf: Uint8Array, view: DataView, off: number): number | undefined {
+  if (buf.length - off < FRAME_HEADER_BYTES) return undefined;
+  if (view.getUint32(off, true) !== FRAME_MAGIC) return undefined;
+  const len = view.getUint32(off + 4, true);
+  if (len > MAX_PAYLOAD_BYTES || off + FRAME_HEADER_BYTES + len > buf.length) return undefined;
+  const hi = view.getUint32(off + 8, true);
+  if (hi > 0x1fffff) return undefined; // beyond 2^53
+  if (hi === 0 && view.getUint32(off + 12, true) === 0) return undefined;
+  const crc = crc32Update(crc32Update(0, buf, off + 4, off + 16), buf, off + FRAME_HEADER_BYTES, off + FRAME_HEADER_BYTES + len);
+  return crc === view.getUint32(off + 16, true) ? FRAME_HEADER_BYTES + len : undefined;
+}
+
+/** Offset of the first valid frame at or after `from`, or undefined. Only runs on a bad frame. */
+function findValidFrame(buf: Uint8Array, view: DataView, from: number): number | undefined {
+  for (let i = from; i + FRAME_HEADER_BYTES <= buf.length; i++) {
+    if (view.getUint32(i, true) === FRAME_MAGIC && frameAt(buf, view, i) !== undefined) return i;
+  }
+  return undefined;
+}
+
+/**
+ * Decodes a whole journal file. Throws if a bad frame is followed by a valid one (corruption in
+ * the middle); `what` names the file in that message.
+ */
+export function decodeJournal(buf: Uint8Array, what: string): DecodedJournal {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const records: JournalRecord[] = [];
+  let off = 0;
+  while (off < buf.length) {
+    const size = frameAt(buf, view, off);
+    if (size === undefined) {
+      const next = findValidFrame(buf, view, off + 1);
+      if (next !== undefined) throw new Error(`corrupt journal ${what}: bad record at byte ${off} followed by a valid one at byte ${next}`);
+      return { records, validBytes: off, torn: true };
+    }
+    const seq = view.getUint32(off + 8, true) * 0x1_0000_0000 + view.getUint32(off + 12, true);
+    let text: string;
+    try {
+      text = decoder.decode(buf.subarray(off + FRAME_HEADER_BYTES, off + size));
+    } catch {
+      throw new Error(`corrupt journal ${what}: record ${seq} is not valid UTF-8`);
+    }
+    records.push({ seq, text });
+    off += size;
+  }
+  return { records, validBytes: off, torn: false };
+}
