@@ -38,7 +38,7 @@ export const systemCreateDeps: CreateDeps = { nowMs: () => Date.now(), newUuid: 
  * replay()) hands records to Database.apply(), which rejects any key that is not a table; until
  * one of them skips "_" keys, writing them would make databases the server cannot open.
  */
-export const WRITE_RECORD_META = false;
+export const WRITE_RECORD_META = true;
 
 /** `{_date, _comment}` for a stored record, or nothing while WRITE_RECORD_META is off. */
 export function recordMeta(comment: string | undefined, deps: CreateDeps): JsonObject {

@@ -71,6 +71,9 @@ export function parseRecord(record: CommitRecord, meta: (t: string) => TableMeta
   const out: PreparedChange[] = [];
   if (!isJsonObject(record)) throw new AssertionError('commit record is not an object');
   for (const [table, rows] of Object.entries(record)) {
+    // Table names cannot start with '_' (RFC 7047 §3.2), so keys like "_date" and "_comment"
+    // are record metadata, as in an Open vSwitch database file, not changes.
+    if (table.startsWith('_')) continue;
     const m = meta(table);
     if (!m) throw new AssertionError(`commit record names unknown table ${table}`);
     if (!isJsonObject(rows)) throw new AssertionError(`commit record table ${table} is not an object`);
