@@ -1,10 +1,120 @@
 /**
- * Recovery of the journal files of a standalone database directory (layout in keys.ts): which
- * journal records come after what LevelDB already holds, checked for gaps and corruption.
+ * Recovery of a standalone database directory (layout in keys.ts): meta keys, snapshot, the
+ * LevelDB log (format-1 l: keys, then chunks), then the journal records beyond them, all checked
+ * for gaps and corruption. Reads only; the store moves the journal records into LevelDB.
  */
+import type { Json, JsonObject } from '../base/json.js';
+import { isJsonObject } from '../base/json.js';
 import type { JournalRecord } from './journal-frame.js';
 import type { FoundJournal } from './journal-file.js';
 import { listJournals, readJournal } from './journal-file.js';
+import {
+  CHUNK_KEY_END, CHUNK_KEY_MIN, KEY_FORMAT, KEY_KIND, KEY_SCHEMA, KEY_SNAPSHOT, LOG_KEY_END, LOG_KEY_MIN, READABLE_FORMAT_VERSIONS, parseChunkKey, parseLogKey,
+} from './keys.js';
+
+/** One stored record: a CommitRecord (src/ovsdb/types.ts), optionally with `_date` and `_comment`. */
+export type StoredRecord = JsonObject;
+
+/** The reads recovery needs from the LevelDB (classic-level's Level provides them). */
+export interface KeyValueReader {
+  getMany(keys: string[]): Promise<(string | undefined)[]>;
+  iterator(range: { gte: string; lt: string }): AsyncIterable<[string, string]>;
+}
+
+/** Everything found in a database directory. */
+export interface RecoveredStore {
+  /** The m:format value found (a readable version). */
+  readonly format: string;
+  readonly schemaJson: JsonObject;
+  /** Snapshot record (if any), LevelDB log records, then journal records, in commit order. */
+  readonly records: StoredRecord[];
+  readonly snapshotSeq: number;
+  readonly snapshotBytes: number;
+  /** Format-1 l: keys present: [legacyFirstSeq, legacyNextSeq). */
+  readonly legacyFirstSeq: number;
+  readonly legacyNextSeq: number;
+  /** Chunk keys present in LevelDB, oldest first. */
+  readonly chunks: string[];
+  /** Sequence number of the last record, journals included (0 if none). */
+  readonly lastSeq: number;
+  /** Log records after the snapshot, journals included, and their bytes of JSON text. */
+  readonly logRecords: number;
+  readonly logBytes: number;
+  readonly journals: RecoveredJournals;
+}
+
+/** Parses stored JSON text that must be an object, naming `what` in the error. */
+export function parseJsonObject(text: string, what: string): JsonObject {
+  let value: Json;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`corrupt database: ${what} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!isJsonObject(value)) throw new Error(`corrupt database: ${what} is not a JSON object`);
+  return value;
+}
+
+/** Reads a whole database directory; throws a clear error for anything unreadable. */
+export async function recoverStore(db: KeyValueReader, dir: string): Promise<RecoveredStore> {
+  const [format, kind, schemaText, snapshotText] = await db.getMany([KEY_FORMAT, KEY_KIND, KEY_SCHEMA, KEY_SNAPSHOT]);
+  if (format === undefined) throw new Error(`${dir}: not an ovsdb-ts database (no format key)`);
+  if (!READABLE_FORMAT_VERSIONS.some((v) => String(v) === format)) throw new Error(`${dir}: unsupported database format version ${format} (this program reads ${READABLE_FORMAT_VERSIONS.join(' and ')})`);
+  if (kind !== 'standalone') throw new Error(`${dir}: database is ${kind ?? 'of unknown kind'}, not standalone`);
+  if (schemaText === undefined) throw new Error(`corrupt database ${dir}: schema missing`);
+  const schemaJson = parseJsonObject(schemaText, 'schema');
+  const records: StoredRecord[] = [];
+  let snapshotSeq = 0;
+  let snapshotBytes = 0;
+  if (snapshotText !== undefined) {
+    const snap = parseJsonObject(snapshotText, 'snapshot');
+    const seq = snap['seq'];
+    const record = snap['record'];
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0 || !isJsonObject(record)) throw new Error(`corrupt database ${dir}: bad snapshot`);
+    snapshotSeq = seq;
+    snapshotBytes = snapshotText.length;
+    records.push(record);
+  }
+  let lastSeq = snapshotSeq;
+  let logRecords = 0;
+  let logBytes = 0;
+  let legacyFirstSeq = snapshotSeq + 1;
+  for await (const [key, value] of db.iterator({ gte: LOG_KEY_MIN, lt: LOG_KEY_END })) {
+    const seq = parseLogKey(key);
+    if (seq === undefined) throw new Error(`corrupt database ${dir}: bad log key ${JSON.stringify(key)}`);
+    // Compaction deletes covered keys atomically with the snapshot, so none should remain.
+    if (seq <= snapshotSeq) throw new Error(`corrupt database ${dir}: log record ${seq} is covered by the snapshot (seq ${snapshotSeq})`);
+    if (logRecords === 0) legacyFirstSeq = seq;
+    else if (seq !== lastSeq + 1) throw new Error(`corrupt database ${dir}: log record ${lastSeq + 1} missing`);
+    records.push(parseJsonObject(value, `log record ${seq}`));
+    lastSeq = seq;
+    logRecords++;
+    logBytes += value.length;
+  }
+  const legacyNextSeq = logRecords === 0 ? legacyFirstSeq : lastSeq + 1;
+  const chunks: string[] = [];
+  for await (const [key, value] of db.iterator({ gte: CHUNK_KEY_MIN, lt: CHUNK_KEY_END })) {
+    const seq = parseChunkKey(key);
+    if (seq === undefined) throw new Error(`corrupt database ${dir}: bad chunk key ${JSON.stringify(key)}`);
+    if (seq <= snapshotSeq) throw new Error(`corrupt database ${dir}: log record ${seq} is covered by the snapshot (seq ${snapshotSeq})`);
+    if (seq !== lastSeq + 1) throw new Error(`corrupt database ${dir}: log record ${lastSeq + 1} missing`);
+    for (const text of value.split('\n')) {
+      records.push(parseJsonObject(text, `log record ${lastSeq + 1}`));
+      lastSeq++;
+      logRecords++;
+      logBytes += text.length;
+    }
+    chunks.push(key);
+  }
+  const journals = recoverJournals(dir, lastSeq);
+  for (const r of journals.records) {
+    records.push(parseJsonObject(r.text, `journal record ${r.seq}`));
+    logRecords++;
+    logBytes += r.text.length;
+    lastSeq = r.seq;
+  }
+  return { format, schemaJson, records, snapshotSeq, snapshotBytes, legacyFirstSeq, legacyNextSeq, chunks, lastSeq, logRecords, logBytes, journals };
+}
 
 /** What the journals of a directory add to LevelDB's contents. */
 export interface RecoveredJournals {

@@ -30,19 +30,14 @@
  */
 import { Level } from 'level';
 import { unlink } from 'node:fs/promises';
-import type { Json, JsonObject } from '../base/json.js';
-import { isJsonObject } from '../base/json.js';
+import type { JsonObject } from '../base/json.js';
 import type { JournalRecord } from './journal-frame.js';
 import { encodeFrame } from './journal-frame.js';
 import { JournalFile, syncDirectory } from './journal-file.js';
-import { recoverJournals } from './journal-recovery.js';
-import {
-  CHUNK_KEY_END, CHUNK_KEY_MIN, KEY_FORMAT, KEY_KIND, KEY_SCHEMA, KEY_SNAPSHOT, LOG_KEY_END, LOG_KEY_MIN, READABLE_FORMAT_VERSIONS, STORE_FORMAT_VERSION,
-  chunkKey, logKey, parseChunkKey, parseLogKey,
-} from './keys.js';
+import { recoverStore, type StoredRecord } from './journal-recovery.js';
+import { KEY_FORMAT, KEY_KIND, KEY_SCHEMA, KEY_SNAPSHOT, STORE_FORMAT_VERSION, chunkKey, logKey } from './keys.js';
 
-/** One stored record: a CommitRecord (src/ovsdb/types.ts), optionally with `_date` and `_comment`. */
-export type StoredRecord = JsonObject;
+export type { StoredRecord } from './journal-recovery.js';
 
 /** Counters for memory/show, tests and benchmarks. */
 export interface StoreStats {
@@ -80,16 +75,6 @@ interface LevelState {
   nextSeq: number;
 }
 
-function parseJsonObject(text: string, what: string): JsonObject {
-  let value: Json;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`corrupt database: ${what} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (!isJsonObject(value)) throw new Error(`corrupt database: ${what} is not a JSON object`);
-  return value;
-}
 
 export interface AppendOptions {
   /** Acknowledge only after fsync ({"op":"commit","durable":true} or --fsync=always). */
@@ -205,72 +190,21 @@ export class StandaloneStore {
       throw new Error(`${dir}: cannot open database: ${describeError(e)}`);
     }
     try {
-      const [format, kind, schemaText, snapshotText] = await db.getMany([KEY_FORMAT, KEY_KIND, KEY_SCHEMA, KEY_SNAPSHOT]);
-      if (format === undefined) throw new Error(`${dir}: not an ovsdb-ts database (no format key)`);
-      if (!READABLE_FORMAT_VERSIONS.some((v) => String(v) === format)) throw new Error(`${dir}: unsupported database format version ${format} (this program reads ${READABLE_FORMAT_VERSIONS.join(' and ')})`);
-      if (kind !== 'standalone') throw new Error(`${dir}: database is ${kind ?? 'of unknown kind'}, not standalone`);
-      if (schemaText === undefined) throw new Error(`corrupt database ${dir}: schema missing`);
-      const schemaJson = parseJsonObject(schemaText, 'schema');
-      const records: StoredRecord[] = [];
-      let snapshotSeq = 0;
-      let snapshotBytes = 0;
-      if (snapshotText !== undefined) {
-        const snap = parseJsonObject(snapshotText, 'snapshot');
-        const seq = snap['seq'];
-        const record = snap['record'];
-        if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0 || !isJsonObject(record)) throw new Error(`corrupt database ${dir}: bad snapshot`);
-        snapshotSeq = seq;
-        snapshotBytes = snapshotText.length;
-        records.push(record);
-      }
-      let lastSeq = snapshotSeq;
-      let logRecords = 0;
-      let logBytes = 0;
-      let legacyFirstSeq = snapshotSeq + 1;
-      for await (const [key, value] of db.iterator({ gte: LOG_KEY_MIN, lt: LOG_KEY_END })) {
-        const seq = parseLogKey(key);
-        if (seq === undefined) throw new Error(`corrupt database ${dir}: bad log key ${JSON.stringify(key)}`);
-        // Compaction deletes covered keys atomically with the snapshot, so none should remain.
-        if (seq <= snapshotSeq) throw new Error(`corrupt database ${dir}: log record ${seq} is covered by the snapshot (seq ${snapshotSeq})`);
-        if (logRecords === 0) legacyFirstSeq = seq;
-        else if (seq !== lastSeq + 1) throw new Error(`corrupt database ${dir}: log record ${lastSeq + 1} missing`);
-        records.push(parseJsonObject(value, `log record ${seq}`));
-        lastSeq = seq;
-        logRecords++;
-        logBytes += value.length;
-      }
-      const legacyNextSeq = logRecords === 0 ? legacyFirstSeq : lastSeq + 1;
-      const chunks: string[] = [];
-      for await (const [key, value] of db.iterator({ gte: CHUNK_KEY_MIN, lt: CHUNK_KEY_END })) {
-        const seq = parseChunkKey(key);
-        if (seq === undefined) throw new Error(`corrupt database ${dir}: bad chunk key ${JSON.stringify(key)}`);
-        if (seq <= snapshotSeq) throw new Error(`corrupt database ${dir}: log record ${seq} is covered by the snapshot (seq ${snapshotSeq})`);
-        if (seq !== lastSeq + 1) throw new Error(`corrupt database ${dir}: log record ${lastSeq + 1} missing`);
-        for (const text of value.split('\n')) {
-          records.push(parseJsonObject(text, `log record ${lastSeq + 1}`));
-          lastSeq++;
-          logRecords++;
-          logBytes += text.length;
-        }
-        chunks.push(key);
-      }
-      const journals = recoverJournals(dir, lastSeq);
+      const found = await recoverStore(db, dir);
+      const { journals, records } = found;
       const ops: BatchOp[] = [];
+      const chunks = [...found.chunks];
       const first = journals.records[0];
       if (first !== undefined) {
-        for (const r of journals.records) {
-          records.push(parseJsonObject(r.text, `journal record ${r.seq}`));
-          logRecords++;
-          logBytes += r.text.length;
-          lastSeq = r.seq;
-        }
         chunks.push(chunkKey(first.seq));
         ops.push({ type: 'put', key: chunkKey(first.seq), value: journals.records.map((r) => r.text).join('\n') });
       }
-      if (format !== String(STORE_FORMAT_VERSION)) ops.push({ type: 'put', key: KEY_FORMAT, value: String(STORE_FORMAT_VERSION) });
+      if (found.format !== String(STORE_FORMAT_VERSION)) ops.push({ type: 'put', key: KEY_FORMAT, value: String(STORE_FORMAT_VERSION) });
+      // The recovered journal records go into LevelDB durably before their files are deleted.
       if (ops.length > 0) await db.batch(ops, { sync: true });
       for (const f of journals.files) await unlink(f.path);
-      const level: LevelState = { snapshotSeq, legacyFirstSeq, legacyNextSeq, chunks, nextSeq: lastSeq + 1 };
+      const { snapshotSeq, legacyFirstSeq, legacyNextSeq, logRecords, logBytes, snapshotBytes, schemaJson } = found;
+      const level: LevelState = { snapshotSeq, legacyFirstSeq, legacyNextSeq, chunks, nextSeq: found.lastSeq + 1 };
       const store = new StandaloneStore(db, dir, level, { logRecords, logBytes, snapshotBytes, journalNumber: journals.nextNumber }, options);
       return { store, schemaJson, records };
     } catch (e) {

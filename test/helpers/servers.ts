@@ -10,7 +10,7 @@
  *   await srv.stop();             // in afterAll
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, readFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -138,6 +138,16 @@ function killAndWait(proc: ChildProcess): Promise<void> {
   });
 }
 
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * ensureBuilt() under a cross-process lock: vitest runs test files in parallel forks, and two
  * concurrent tsc runs writing dist/ could hand a half-written file to a server being started.
@@ -148,13 +158,15 @@ export async function ensureBuiltLocked(): Promise<void> {
   for (;;) {
     try {
       mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
       break;
     } catch {
-      // Held by another fork; a lock older than 3 minutes is from a killed run.
+      // Held by another fork; a lock whose holder is gone (or older than 3 minutes) is stale.
       try {
-        if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
+        const holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+        if (!processAlive(holder) || Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
       } catch {
-        // It went away meanwhile.
+        // It went away meanwhile, or its pid file is not written yet.
       }
       if (Date.now() > deadline) throw new Error(`build lock ${lock} still held after 180 s`);
       await new Promise((r) => setTimeout(r, 100));

@@ -129,6 +129,7 @@ export class SimCluster {
       clusterId: `sim-${o.seed}`, tickMs: o.tickMs, electionTimerMs: o.electionTimerMs, preVote: o.preVote,
       checkQuorum: o.checkQuorum, leaseReads: o.leaseReads, bootstrapVoters: this.#bootstrap.get(id), seed: o.seed,
       testFaults: this.testFaults, workload: o.workload, ovsdbNoPrereq: this.simFaults.ovsdbNoPrereq === true,
+      raftLimits: o.raftLimits,
     }, this.#hooks, incarnation);
     this.nodes.set(id, node);
     node.start();

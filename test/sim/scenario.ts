@@ -16,6 +16,7 @@ export function calmOptions(voters: number, diskLatencyTicks: number, extra: Par
   return {
     ...base,
     workload: 'kv',
+    raftLimits: { maxMsgBytes: 2048, maxInflightMsgs: 64, maxInflightBytes: 1 << 20, snapshotChunkBytes: 256 },
     voterCount: voters,
     spareCount: 0,
     electionTimerMs: 1000,

@@ -20,6 +20,7 @@ import type { KvResult } from './checkers/linearizability.js';
 import { OvsdbApp } from './ovsdb-app.js';
 import type { NodeClock } from './sim-clock.js';
 import type { SimDisk } from './sim-disk.js';
+import type { RaftLimits } from './swarm.js';
 import type { ClientRequest, ClientResponse } from './workload.js';
 
 /** What a node reports to the world (the cluster wires these to the network and checkers). */
@@ -54,6 +55,7 @@ export interface NodeSettings {
   readonly workload: 'kv' | 'ovsdb';
   /** Simulator-side fault: OVSDB servers propose without a prereq. */
   readonly ovsdbNoPrereq: boolean;
+  readonly raftLimits: RaftLimits;
 }
 
 /** A running incarnation of one server. */
@@ -79,8 +81,10 @@ export class SimNode {
       preVote: settings.preVote,
       checkQuorum: settings.checkQuorum,
       leaseReads: settings.leaseReads,
-      maxMsgBytes: 2048,
-      snapshotChunkBytes: 256,
+      maxMsgBytes: settings.raftLimits.maxMsgBytes,
+      maxInflightMsgs: settings.raftLimits.maxInflightMsgs,
+      maxInflightBytes: settings.raftLimits.maxInflightBytes,
+      snapshotChunkBytes: settings.raftLimits.snapshotChunkBytes,
       ...(settings.bootstrapVoters !== undefined ? { bootstrapVoters: settings.bootstrapVoters.map(nodeId) } : {}),
       ...(settings.testFaults !== undefined ? { testFaults: settings.testFaults } : {}),
     };

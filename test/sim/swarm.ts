@@ -8,6 +8,14 @@ import { Prng } from '../../src/base/prng.js';
 import type { DiskOptions } from './sim-disk.js';
 import type { NetworkOptions, PartitionMode } from './sim-network.js';
 
+/** The RaftConfig knobs that bound messages and pipelining. */
+export interface RaftLimits {
+  readonly maxMsgBytes: number;
+  readonly maxInflightMsgs: number;
+  readonly maxInflightBytes: number;
+  readonly snapshotChunkBytes: number;
+}
+
 /** Everything one simulation run needs, derived from its seed. */
 export interface SwarmOptions {
   readonly seed: number;
@@ -33,6 +41,8 @@ export interface SwarmOptions {
   readonly downTicksMax: number;
   /** Largest clock rate error, parts per million. */
   readonly driftPpmMax: number;
+  /** Replication limits of every core: small ones force batching, pipelining and chunking. */
+  readonly raftLimits: RaftLimits;
   /** Scripted scenarios only: exact drift of named servers (ppm), instead of a random one. */
   readonly driftPpmOverride?: Readonly<Record<string, number>>;
   readonly clientCount: number;
@@ -70,8 +80,20 @@ export function swarmOptions(seed: number, ticks = defaultFaultTicks): SwarmOpti
   // default): with ±4.5% drift two clocks differ by up to 9%, close to the edge on purpose.
   const driftPpmMax = leaseReads ? prng.pick([0, 1000, 20_000, 45_000]) : prng.pick([0, 1000, 50_000, 200_000]);
   const workload = prng.chance(0.3) ? 'ovsdb' : 'kv';
+  // Drawn from a stream of their own so they do not shift the other choices of a seed.
+  const limits = new Prng(seed ^ 0x1d175);
+  const tight = limits.chance(0.5);
+  const raftLimits: RaftLimits = tight
+    ? {
+      maxMsgBytes: limits.pick([64, 512, 2048]),
+      maxInflightMsgs: limits.pick([1, 2, 8]),
+      maxInflightBytes: limits.pick([0, 256, 4096]),
+      snapshotChunkBytes: limits.pick([16, 64, 256]),
+    }
+    : { maxMsgBytes: 2048, maxInflightMsgs: 64, maxInflightBytes: 1 << 20, snapshotChunkBytes: 256 };
   const calm: SwarmOptions = {
     seed,
+    raftLimits,
     workload,
     voterCount,
     spareCount,
@@ -140,6 +162,7 @@ export function describeSwarm(o: SwarmOptions): string {
     `partition=${o.partitionMode}@${o.partitionChangeProbability}`,
     `disk=${o.disk.latencyTicksMin}..${o.disk.latencyTicksMax}+slow${o.disk.slowProbability} survive=${o.disk.crashSurvivalProbability}`,
     `crash=${o.crashProbability} drift=${o.driftPpmMax}ppm`,
+    `limits=${o.raftLimits.maxMsgBytes}B/${o.raftLimits.maxInflightMsgs}msgs/${o.raftLimits.maxInflightBytes}B/chunk${o.raftLimits.snapshotChunkBytes}`,
     `clients=${o.clientCount} keys=${o.keyCount}`,
     `member=${o.membershipChangeProbability} transfer=${o.transferProbability} snap=${o.snapshotProbability} etimer=${o.electionTimerChangeProbability}`,
   ].join(' ');

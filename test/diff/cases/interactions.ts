@@ -7,7 +7,23 @@ import { type DiffCase, DIFF, insert, rpc, selectAll, tx, txCase } from '../case
 
 const byName = (name: string): unknown[] => [['name', '==', name]];
 
+const bulk = Array.from({ length: 100 }, (_, i) => insert('Indexed', { name: `row${i}`, num: i, tag: i % 2 === 0 ? 'even' : 'odd' }));
+
 export const interactionCases: readonly DiffCase[] = [
+  {
+    name: 'bulk insert of 100 rows seen by a monitor',
+    db: DIFF,
+    steps: [
+      { send: rpc('monitor_cond', [DIFF, 'm', { Indexed: [{ columns: ['name', 'num'], where: [['tag', '==', 'odd']] }] }]) },
+      { conn: 1, send: tx(DIFF, ...bulk) },
+      { conn: 1, send: tx(DIFF, { op: 'mutate', table: 'Indexed', where: [['num', '<', 10]], mutations: [['num', '+=', 1000]] }, { op: 'select', table: 'Indexed', where: [['num', '>=', 1000]], columns: ['name', 'num'] }) },
+      { conn: 1, send: tx(DIFF, { op: 'delete', table: 'Indexed', where: [['tag', '==', 'odd'], ['num', '>', 50]] }) },
+    ],
+  },
+  txCase('explicit uuid referenced by uuid in the same transaction', DIFF, [
+    [{ op: 'insert', table: 'Target', uuid: '99999999-0000-4000-8000-0000000000aa', row: { name: 't' } }, insert('Parent', { name: 'p', strong: ['uuid', '99999999-0000-4000-8000-0000000000aa'] })],
+    [selectAll('Parent', ['name', 'strong'])],
+  ]),
   txCase('insert then update the same row in one transaction', DIFF, [
     [insert('Target', { name: 'a' }, 'a'), { op: 'update', table: 'Target', where: [['_uuid', '==', ['named-uuid', 'a']]], row: { name: 'b' } }, selectAll('Target', ['name'])],
   ]),
