@@ -5,7 +5,7 @@
  *   request       {"method": M, "params": [...], "id": ID}          ID not null
  *   notification  {"method": M, "params": [...], "id": null}        (RFC 7047 §4: id null)
  *   response      {"result": R, "error": null, "id": ID}
- *   error         {"result": null, "error": E, "id": ID}             E not null
+ *   error         {"result": null, "error": E, "id": ID}             E not null ("result" may be absent)
  *
  * Validation follows Open vSwitch's lib/jsonrpc.c (jsonrpc_msg_from_json / jsonrpc_msg_is_valid):
  * "params" must be an array, no unexpected members; its error texts are reused.
@@ -125,7 +125,8 @@ export function messageToJson(m: JsonRpcMessage): JsonObject {
     case 'response':
       return { id: m.id, result: m.result, error: null };
     case 'error':
-      return { id: m.id, result: null, error: m.error };
+      // The real ovsdb-server leaves "result" out of error replies.
+      return { id: m.id, error: m.error };
     default:
       return assertNever(m, 'JSON-RPC message');
   }

@@ -200,7 +200,7 @@ describe.skipIf(!hasOvs)('client library against the real ovsdb-server', () => {
     const m = await c.monitor('T', { Other: { columns: ['v'] } });
     expect((await c.schemaInfo('T')).tables.get('Other')?.columns.has('w')).toBe(false);
     const canceled = new Promise<void>((resolve) => c.onNotification((method) => { if (method === 'monitor_canceled') resolve(); }));
-    const schema = JSON.parse(JSON.stringify(testSchema)) as { version: string; tables: { Other: { columns: Record<string, unknown> } } };
+    const schema = JSON.parse(JSON.stringify(testSchema)) as { version: string; tables: { Other: { columns: Record<string, Json> } } };
     schema.version = '1.2.4';
     schema.tables.Other.columns['w'] = { type: 'string' };
     const admin = await connect(standalone.remote);

@@ -3,7 +3,7 @@
  * builds it once per test run when any source file is newer than the build.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -19,8 +19,35 @@ function newestMtimeMs(dir: string): number {
   return newest;
 }
 
-/** Builds dist/ if it is missing or older than src/. */
+function isFresh(): boolean {
+  return existsSync(cliPath) && statSync(cliPath).mtimeMs >= newestMtimeMs(join(repoRoot, 'src'));
+}
+
+const lockDir = join(repoRoot, 'dist.build-lock');
+
+/**
+ * Builds dist/ if it is missing or older than src/. Workers that call this at once take turns
+ * through a lock directory (mkdir is atomic), so no process loads a half-written build.
+ */
 export function ensureBuilt(): void {
-  if (existsSync(cliPath) && statSync(cliPath).mtimeMs >= newestMtimeMs(join(repoRoot, 'src'))) return;
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+  if (isFresh()) return;
+  const deadlineMs = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch {
+      // Another worker is building; a lock older than five minutes belongs to a dead process.
+      try {
+        if (Date.now() - statSync(lockDir).mtimeMs > 300_000) rmSync(lockDir, { recursive: true, force: true });
+      } catch { /* gone already */ }
+      if (Date.now() > deadlineMs) throw new Error('timed out waiting for another test worker to build dist/');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    if (!isFresh()) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
 }

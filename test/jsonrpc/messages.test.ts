@@ -37,7 +37,7 @@ describe('JSON-RPC messages (RFC 7047 §4)', () => {
     expect(encodeMessage(requestMessage('list_dbs', [], 0))).toBe('{"id":0,"method":"list_dbs","params":[]}');
     expect(encodeMessage(notificationMessage('update', [null]))).toBe('{"id":null,"method":"update","params":[null]}');
     expect(encodeMessage(responseMessage(0, ['db']))).toBe('{"id":0,"result":["db"],"error":null}');
-    expect(encodeMessage(errorMessage(1, { error: 'unknown method' }))).toBe('{"id":1,"result":null,"error":{"error":"unknown method"}}');
+    expect(encodeMessage(errorMessage(1, { error: 'unknown method' }))).toBe('{"id":1,"error":{"error":"unknown method"}}');
     const msgs: JsonRpcMessage[] = [requestMessage('m', [1, 'a'], 'x'), notificationMessage('n', []), responseMessage(7, { a: [1] }), errorMessage(null, 'boom')];
     for (const m of msgs) expect(decodeMessage(JSON.parse(encodeMessage(m)))).toEqual({ ok: true, message: m });
   });

@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import type { RaftTestFaults } from '../../src/raft/config.js';
 import type { RaftMessage } from '../../src/raft/messages.js';
-import { entryId } from '../../src/raft/types.js';
+import { entryId, logIndex, term, type LogEntry } from '../../src/raft/types.js';
 import { checkLinearizable, type HistoryOp } from './checkers/linearizability.js';
 import { RaftSafetyChecker } from './checkers/raft-safety.js';
 import { ReplicaEqualityChecker } from './checkers/replica-equality.js';
@@ -193,7 +193,7 @@ describe('checkers bite', () => {
 
   test('log matching catches two entries at one index and term', () => {
     const c = new RaftSafetyChecker();
-    const e = (id: string) => ({ term: 2, index: 1, id, kind: 'normal', data: new Uint8Array(0) }) as never;
+    const e = (id: string): LogEntry => ({ term: term(2), index: logIndex(1), id: entryId(id), kind: 'normal', data: new Uint8Array(0) });
     c.observeWrite('n1', { entries: [e('a')] }, DiskImage.empty());
     expect(() => c.observeWrite('n2', { entries: [e('b')] }, DiskImage.empty())).toThrow(ViolationError);
   });

@@ -10,7 +10,7 @@
  */
 import type { Prng } from '../../src/base/prng.js';
 import type { LogStore, PersistBatch } from '../../src/raft/ports.js';
-import type { HardState, LogEntry, Snapshot } from '../../src/raft/types.js';
+import { logIndex, term, type HardState, type LogEntry, type Snapshot } from '../../src/raft/types.js';
 
 /** Disk fault knobs; the swarm picks them from the seed. */
 export interface DiskOptions {
@@ -37,7 +37,7 @@ export class DiskImage {
   }
 
   static empty(): DiskImage {
-    return new DiskImage({ term: 0, vote: null, commit: 0 } as unknown as HardState, undefined, []);
+    return new DiskImage({ term: term(0), vote: null, commit: logIndex(0) }, undefined, []);
   }
 
   clone(): DiskImage {
