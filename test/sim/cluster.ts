@@ -43,6 +43,8 @@ export interface ClusterStats {
   acks: number;
   /** Snapshots a follower received from a leader and installed. */
   installs: number;
+  /** Hosts stopped by a storage error (then crashed and restarted). */
+  fatalErrors: number;
 }
 
 /** The world of one seed. */
@@ -61,7 +63,7 @@ export class SimCluster {
   readonly clients: SimClient[] = [];
   readonly trace = new Trace(200);
   readonly stats: ClusterStats = {
-    crashes: 0, restarts: 0, partitions: 0, confChanges: 0, transfers: 0, snapshots: 0, timerChanges: 0, leaderChanges: 0, acks: 0, installs: 0,
+    crashes: 0, restarts: 0, partitions: 0, confChanges: 0, transfers: 0, snapshots: 0, timerChanges: 0, leaderChanges: 0, acks: 0, installs: 0, fatalErrors: 0,
   };
   /** Client traffic in flight: tick → deliveries. */
   #toNodes = new Map<number, ClientRequest[]>();
@@ -69,6 +71,8 @@ export class SimCluster {
   #faults: Prng;
   #clientPrng: Prng;
   #lastLeader = new Map<string, string>();
+  /** Servers whose host stopped on a storage error this tick. */
+  #fatal: string[] = [];
   /** When false: no crashes, partitions or admin events (the liveness phase). */
   faultsOn = true;
   /** Responders for clients a script drives by hand (ids above the swarm's clients). */
@@ -151,6 +155,10 @@ export class SimCluster {
       this.stats.acks += 1;
       this.safety.observeAck(id, index);
     },
+    fatal: (node) => {
+      this.stats.fatalErrors += 1;
+      this.#fatal.push(node);
+    },
     proposed: (id, clientId, seq, result) => {
       this.proposals.set(id, { clientId, seq, result });
     },
@@ -211,6 +219,7 @@ export class SimCluster {
     this.safety.tick = now;
     this.replicas.tick = now;
     for (const id of this.ids) this.disks.get(id)?.tick(now);
+    for (const id of this.#fatal.splice(0)) this.crash(id, 1 + this.#faults.int(0, 20));
     for (const id of this.ids) this.nodes.get(id)?.tick();
     for (const p of this.network.deliver(now)) {
       const node = this.nodes.get(p.to);

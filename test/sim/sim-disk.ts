@@ -21,6 +21,8 @@ export interface DiskOptions {
   readonly slowTicksMax: number;
   /** On a crash, probability each in-flight batch (in order) made it to disk anyway. */
   readonly crashSurvivalProbability: number;
+  /** Probability a write fails with an I/O error (nothing of it reaches the disk). Default 0. */
+  readonly writeErrorProbability?: number;
 }
 
 /** The persisted contents of one server's Raft store. */
@@ -97,6 +99,7 @@ export class DiskImage {
 
 interface InFlight {
   readonly batch: PersistBatch;
+  readonly fails: boolean;
   readonly completeTick: number;
   readonly done: (err?: Error) => void;
 }
@@ -104,6 +107,7 @@ interface InFlight {
 /** Statistics for the run summary. */
 export interface DiskStats {
   writes: number;
+  errors: number;
   lostOnCrash: number;
   survivedCrash: number;
 }
@@ -117,7 +121,7 @@ export class SimDisk implements LogStore {
   #now = 0;
   /** Called when a batch is handed to the disk (for checkers), with the logical image before it. */
   onWrite: ((batch: PersistBatch, before: DiskImage) => void) | undefined;
-  readonly stats: DiskStats = { writes: 0, lostOnCrash: 0, survivedCrash: 0 };
+  readonly stats: DiskStats = { writes: 0, errors: 0, lostOnCrash: 0, survivedCrash: 0 };
   /** Extra ticks added to every write (scripted scenarios make one disk slower than others). */
   extraLatencyTicks = 0;
 
@@ -146,7 +150,9 @@ export class SimDisk implements LogStore {
     if (this.prng.chance(this.options.slowProbability)) latency += this.prng.int(1, this.options.slowTicksMax);
     const completeTick = Math.max(this.#now + latency, this.#tailTick);
     this.#tailTick = completeTick;
-    this.#inFlight.push({ batch, completeTick, done });
+    const p = this.options.writeErrorProbability ?? 0;
+    const fails = p > 0 && this.prng.chance(p);
+    this.#inFlight.push({ batch, fails, completeTick, done });
   }
 
   /** Batches not yet durable. */
@@ -161,6 +167,15 @@ export class SimDisk implements LogStore {
       const head = this.#inFlight[0];
       if (head === undefined || head.completeTick > now) break;
       this.#inFlight.shift();
+      if (head.fails) {
+        // An I/O error: nothing of this batch, nor of any later one, reaches the disk.
+        this.stats.errors += 1;
+        this.#inFlight = [];
+        this.#tailTick = now;
+        this.logical = this.durable.clone();
+        head.done(new Error('simulated I/O error'));
+        return;
+      }
       this.durable.apply(head.batch);
       head.done();
     }

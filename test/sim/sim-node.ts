@@ -31,6 +31,8 @@ export interface NodeHooks {
   reset(node: string, index: number, state: () => string): void;
   acked(id: string, index: number): void;
   proposed(id: string, clientId: number, seq: number, result: KvResult | undefined): void;
+  /** The host stopped after a storage error. */
+  fatal(node: string): void;
   trace(line: string): void;
 }
 
@@ -109,9 +111,8 @@ export class SimNode {
         onSnapshot: (snapshot) => this.#install(snapshot),
         onReadState: (rs) => this.#readState(rs),
         onProposalResult: (pr) => this.#proposalResult(pr),
-        onFatal: (err) => {
-          throw err;
-        },
+        // The host stopped on a storage error (crashing beats diverging): the world restarts it.
+        onFatal: () => hooks.fatal(id),
       },
     });
   }

@@ -91,6 +91,7 @@ export function swarmOptions(seed: number, ticks = defaultFaultTicks): SwarmOpti
       snapshotChunkBytes: limits.pick([16, 64, 256]),
     }
     : { maxMsgBytes: 2048, maxInflightMsgs: 64, maxInflightBytes: 1 << 20, snapshotChunkBytes: 256 };
+  const writeErrorProbability = limits.chance(0.1) ? limits.pick([0.0005, 0.002]) : 0;
   const calm: SwarmOptions = {
     seed,
     raftLimits,
@@ -118,6 +119,7 @@ export function swarmOptions(seed: number, ticks = defaultFaultTicks): SwarmOpti
       slowProbability: prng.pick([0, 0, 0.01, 0.05]),
       slowTicksMax: prng.pick([5, 20, 50]),
       crashSurvivalProbability: prng.pick([0, 0.5, 0.9]),
+      writeErrorProbability,
     },
     crashProbability: crashy ? prng.pick([0.0005, 0.001, 0.003]) : 0,
     downTicksMax: prng.pick([10, 50, 200]),
@@ -160,7 +162,7 @@ export function describeSwarm(o: SwarmOptions): string {
     `prevote=${o.preVote} checkquorum=${o.checkQuorum} lease=${o.leaseReads}`,
     `delay=${n.delayTicksMin}..${n.delayTicksMax} loss=${n.lossProbability} dup=${n.duplicateProbability} reorder=${n.reorder}`,
     `partition=${o.partitionMode}@${o.partitionChangeProbability}`,
-    `disk=${o.disk.latencyTicksMin}..${o.disk.latencyTicksMax}+slow${o.disk.slowProbability} survive=${o.disk.crashSurvivalProbability}`,
+    `disk=${o.disk.latencyTicksMin}..${o.disk.latencyTicksMax}+slow${o.disk.slowProbability} survive=${o.disk.crashSurvivalProbability} ioerr=${o.disk.writeErrorProbability ?? 0}`,
     `crash=${o.crashProbability} drift=${o.driftPpmMax}ppm`,
     `limits=${o.raftLimits.maxMsgBytes}B/${o.raftLimits.maxInflightMsgs}msgs/${o.raftLimits.maxInflightBytes}B/chunk${o.raftLimits.snapshotChunkBytes}`,
     `clients=${o.clientCount} keys=${o.keyCount}`,
