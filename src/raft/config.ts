@@ -13,7 +13,11 @@ import type {
 export interface RaftTestFaults {
   /** Grant a vote to any candidate in a term even after voting for another (breaks §3.4). */
   readonly voteTwiceInTerm?: boolean;
-  /** Commit an entry of an earlier term by counting replicas (the Figure 3.7 bug, §3.6.2). */
+  /**
+   * Commit an entry of an earlier term by counting replicas (the Figure 3.7 bug, §3.6.2). Only
+   * unsafe in the narrow window before a new leader's no-op is replicated; see the transcript
+   * test/raft/transcripts/3.6.2-figure-3.7-fault.txt for a schedule that exposes it.
+   */
   readonly commitPriorTermByCounting?: boolean;
   /** Put messages in `Ready.send` of the ready *before* their state is persisted (breaks §3.8). */
   readonly skipPersistBeforeSend?: boolean;

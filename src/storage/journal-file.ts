@@ -14,10 +14,12 @@ import { JOURNAL_NAME_PATTERN, journalName } from './keys.js';
 import type { JournalRecord } from './journal-frame.js';
 import { decodeJournal } from './journal-frame.js';
 
-/** A journal being written; records are kept in memory until they move into LevelDB. */
+/** A journal being written; its frames are kept in memory until they move into LevelDB. */
 export class JournalFile {
-  /** Records written to this file, in order (their text is needed to move them to LevelDB). */
-  readonly records: JournalRecord[] = [];
+  /** Frames written to this file, in order: records firstSeq, firstSeq + 1, ... */
+  readonly frames: Buffer[] = [];
+  /** Sequence number of the first frame (meaningful once `frames` is not empty). */
+  firstSeq = 0;
   bytes = 0;
   /** Whether the directory entry of this file has been fsynced (needed before a durable ack). */
   dirSynced = false;
@@ -37,8 +39,11 @@ export class JournalFile {
     return this.#fd !== undefined;
   }
 
-  /** Writes `frames` (whole, in order) with writev(2); returns when the OS has them all. */
-  write(frames: readonly Buffer[], total: number): void {
+  /**
+   * Writes `frames` (whole, in order, records firstSeq, firstSeq + 1, ...) with writev(2);
+   * returns when the OS has them all.
+   */
+  write(frames: readonly Buffer[], total: number, firstSeq: number): void {
     const fd = this.#requireFd();
     let written = frames.length === 1 ? writeSync(fd, frames[0] as Buffer) : writevSync(fd, frames as Buffer[]);
     if (written < total) {
@@ -48,6 +53,8 @@ export class JournalFile {
       while (off < rest.length) off += writeSync(fd, rest, off, rest.length - off);
       written = total;
     }
+    if (this.frames.length === 0) this.firstSeq = firstSeq;
+    for (const f of frames) this.frames.push(f);
     this.bytes += written;
   }
 

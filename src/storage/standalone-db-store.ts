@@ -111,7 +111,10 @@ interface Retired {
   inLevel: boolean;
 }
 
-type BatchOp = { readonly type: 'put'; readonly key: string; readonly value: string } | { readonly type: 'del'; readonly key: string };
+type BatchOp =
+  | { readonly type: 'put'; readonly key: string; readonly value: string }
+  | { readonly type: 'put'; readonly key: string; readonly value: Buffer; readonly valueEncoding: 'buffer' }
+  | { readonly type: 'del'; readonly key: string };
 
 export class StandaloneStore {
   readonly #db: Level<string, string>;
@@ -197,7 +200,7 @@ export class StandaloneStore {
       const first = journals.records[0];
       if (first !== undefined) {
         chunks.push(chunkKey(first.seq));
-        ops.push({ type: 'put', key: chunkKey(first.seq), value: journals.records.map((r) => r.text).join('\n') });
+        ops.push({ type: 'put', key: chunkKey(first.seq), value: Buffer.concat(journals.records.map((r) => encodeFrame(r.seq, r.text))), valueEncoding: 'buffer' });
       }
       if (found.format !== String(STORE_FORMAT_VERSION)) ops.push({ type: 'put', key: KEY_FORMAT, value: String(STORE_FORMAT_VERSION) });
       // The recovered journal records go into LevelDB durably before their files are deleted.

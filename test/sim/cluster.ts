@@ -227,7 +227,8 @@ export class SimCluster {
       node.step(p.msg);
     }
     this.#clientsStep(now);
-    if (this.faultsOn) this.#injectFaults(now);
+    this.#crashOrRestart(now);
+    if (this.faultsOn) this.#injectFaults();
     this.#observeRoles();
   }
 
@@ -299,14 +300,20 @@ export class SimCluster {
     this.#start(id);
   }
 
-  #injectFaults(now: number): void {
-    const o = this.options;
+  /** Random crashes (fault phase only), and restarts of servers whose down time is over. */
+  #crashOrRestart(now: number): void {
     const f = this.#faults;
     for (const id of this.ids) {
       const node = this.nodes.get(id);
-      if (node !== undefined && f.chance(o.crashProbability)) this.crash(id, f.int(1, o.downTicksMax));
-      else if (node === undefined && now >= (this.downUntil.get(id) ?? 0)) this.restart(id);
+      if (node !== undefined) {
+        if (this.faultsOn && f.chance(this.options.crashProbability)) this.crash(id, f.int(1, this.options.downTicksMax));
+      } else if (now >= (this.downUntil.get(id) ?? Number.POSITIVE_INFINITY)) this.restart(id);
     }
+  }
+
+  #injectFaults(): void {
+    const o = this.options;
+    const f = this.#faults;
     if (f.chance(o.partitionChangeProbability)) {
       this.stats.partitions += 1;
       if (f.chance(0.4)) this.network.heal();
@@ -366,6 +373,7 @@ export class SimCluster {
     this.faultsOn = false;
     this.network.heal();
     this.network.calm();
+    for (const disk of this.disks.values()) disk.calm = true;
     for (const id of this.ids) if (this.nodes.get(id) === undefined) this.restart(id);
   }
 

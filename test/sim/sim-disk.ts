@@ -122,6 +122,8 @@ export class SimDisk implements LogStore {
   /** Called when a batch is handed to the disk (for checkers), with the logical image before it. */
   onWrite: ((batch: PersistBatch, before: DiskImage) => void) | undefined;
   readonly stats: DiskStats = { writes: 0, errors: 0, lostOnCrash: 0, survivedCrash: 0 };
+  /** True in the liveness phase: no more I/O errors. */
+  calm = false;
   /** Extra ticks added to every write (scripted scenarios make one disk slower than others). */
   extraLatencyTicks = 0;
 
@@ -150,7 +152,7 @@ export class SimDisk implements LogStore {
     if (this.prng.chance(this.options.slowProbability)) latency += this.prng.int(1, this.options.slowTicksMax);
     const completeTick = Math.max(this.#now + latency, this.#tailTick);
     this.#tailTick = completeTick;
-    const p = this.options.writeErrorProbability ?? 0;
+    const p = this.calm ? 0 : this.options.writeErrorProbability ?? 0;
     const fails = p > 0 && this.prng.chance(p);
     this.#inFlight.push({ batch, fails, completeTick, done });
   }
