@@ -6,6 +6,7 @@
 import type { Json, JsonObject } from '../base/json.js';
 import { isJsonObject } from '../base/json.js';
 import type { JournalRecord } from './journal-frame.js';
+import { decodeJournal } from './journal-frame.js';
 import type { FoundJournal } from './journal-file.js';
 import { listJournals, readJournal } from './journal-file.js';
 import {
@@ -15,10 +16,13 @@ import {
 /** One stored record: a CommitRecord (src/ovsdb/types.ts), optionally with `_date` and `_comment`. */
 export type StoredRecord = JsonObject;
 
-/** The reads recovery needs from the LevelDB (classic-level's Level provides them). */
+/** The reads recovery needs from the LevelDB (the store adapts classic-level's Level). */
 export interface KeyValueReader {
   getMany(keys: string[]): Promise<(string | undefined)[]>;
-  iterator(range: { gte: string; lt: string }): AsyncIterable<[string, string]>;
+  /** Entries with keys in [gte, lt), values as UTF-8 text. */
+  texts(gte: string, lt: string): AsyncIterable<[string, string]>;
+  /** Entries with keys in [gte, lt), values as bytes. */
+  bytes(gte: string, lt: string): AsyncIterable<[string, Uint8Array]>;
 }
 
 /** Everything found in a database directory. */
@@ -79,7 +83,7 @@ export async function recoverStore(db: KeyValueReader, dir: string): Promise<Rec
   let logRecords = 0;
   let logBytes = 0;
   let legacyFirstSeq = snapshotSeq + 1;
-  for await (const [key, value] of db.iterator({ gte: LOG_KEY_MIN, lt: LOG_KEY_END })) {
+  for await (const [key, value] of db.texts(LOG_KEY_MIN, LOG_KEY_END)) {
     const seq = parseLogKey(key);
     if (seq === undefined) throw new Error(`corrupt database ${dir}: bad log key ${JSON.stringify(key)}`);
     // Compaction deletes covered keys atomically with the snapshot, so none should remain.
@@ -93,16 +97,19 @@ export async function recoverStore(db: KeyValueReader, dir: string): Promise<Rec
   }
   const legacyNextSeq = logRecords === 0 ? legacyFirstSeq : lastSeq + 1;
   const chunks: string[] = [];
-  for await (const [key, value] of db.iterator({ gte: CHUNK_KEY_MIN, lt: CHUNK_KEY_END })) {
+  for await (const [key, value] of db.bytes(CHUNK_KEY_MIN, CHUNK_KEY_END)) {
     const seq = parseChunkKey(key);
     if (seq === undefined) throw new Error(`corrupt database ${dir}: bad chunk key ${JSON.stringify(key)}`);
     if (seq <= snapshotSeq) throw new Error(`corrupt database ${dir}: log record ${seq} is covered by the snapshot (seq ${snapshotSeq})`);
-    if (seq !== lastSeq + 1) throw new Error(`corrupt database ${dir}: log record ${lastSeq + 1} missing`);
-    for (const text of value.split('\n')) {
-      records.push(parseJsonObject(text, `log record ${lastSeq + 1}`));
+    // A chunk is a moved journal's frames verbatim (keys.ts); LevelDB never tears a value.
+    const decoded = decodeJournal(value, `chunk ${key} in ${dir}`);
+    if (decoded.torn) throw new Error(`corrupt database ${dir}: chunk ${key} is damaged at byte ${decoded.validBytes}`);
+    for (const r of decoded.records) {
+      if (r.seq !== lastSeq + 1) throw new Error(`corrupt database ${dir}: log record ${lastSeq + 1} missing`);
+      records.push(parseJsonObject(r.text, `log record ${r.seq}`));
       lastSeq++;
       logRecords++;
-      logBytes += text.length;
+      logBytes += r.text.length;
     }
     chunks.push(key);
   }

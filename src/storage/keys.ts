@@ -12,8 +12,8 @@
  *                                               record; it covers every log record with seq <= S
  *   l:<seq>       JSON text of one record      a CommitRecord (src/ovsdb/types.ts) plus optional
  *                                               "_date" (ms since epoch) and "_comment"
- *   c:<seq>       JSON texts joined by "\n"     a chunk: records <seq>, <seq>+1, ... (format 2;
- *                                               JSON.stringify never emits a raw newline)
+ *   c:<seq>       journal frames (bytes)       a chunk: records <seq>, <seq>+1, ... framed
+ *                                               as in journal-frame.ts (format 2)
  *
  * <seq> is the sequence number as 16 zero-padded decimal digits, so lexicographic key order is
  * numeric order (2^53 fits in 16 digits). Sequence numbers start at 1 and increase by one per

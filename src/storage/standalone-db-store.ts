@@ -31,7 +31,6 @@
 import { Level } from 'level';
 import { unlink } from 'node:fs/promises';
 import type { JsonObject } from '../base/json.js';
-import type { JournalRecord } from './journal-frame.js';
 import { encodeFrame } from './journal-frame.js';
 import { JournalFile, syncDirectory } from './journal-file.js';
 import { recoverStore, type StoredRecord } from './journal-recovery.js';
@@ -127,7 +126,8 @@ export class StandaloneStore {
   #journalNumber: number;
   readonly #retired: Retired[] = [];
   #frames: Buffer[] = [];
-  #frameRecords: JournalRecord[] = [];
+  /** Sequence number of the first queued frame. */
+  #framesFirstSeq = 0;
   #frameBytes = 0;
   #flushScheduled = false;
   /** While > 0 (a replaceSchema in flight), appends are queued but not written. */
@@ -193,7 +193,11 @@ export class StandaloneStore {
       throw new Error(`${dir}: cannot open database: ${describeError(e)}`);
     }
     try {
-      const found = await recoverStore(db, dir);
+      const found = await recoverStore({
+        getMany: (keys) => db.getMany(keys),
+        texts: (gte, lt) => db.iterator({ gte, lt }),
+        bytes: (gte, lt) => db.iterator<string, Buffer>({ gte, lt, valueEncoding: 'buffer' }),
+      }, dir);
       const { journals, records } = found;
       const ops: BatchOp[] = [];
       const chunks = [...found.chunks];
@@ -235,7 +239,7 @@ export class StandaloneStore {
     this.#logRecords++;
     this.#logBytes += text.length;
     this.#frames.push(frame);
-    this.#frameRecords.push({ seq, text });
+    if (this.#frames.length === 1) this.#framesFirstSeq = seq;
     this.#frameBytes += frame.length;
     const done = new Promise<void>((resolve, reject) => this.#waiters.push({ seq, durable: options.durable, resolve, reject }));
     if (!this.#flushScheduled) {
@@ -306,24 +310,21 @@ export class StandaloneStore {
   #flush(): void {
     if (this.#failed || this.#hold > 0 || this.#frames.length === 0) return;
     const frames = this.#frames;
-    const records = this.#frameRecords;
     const bytes = this.#frameBytes;
     this.#frames = [];
-    this.#frameRecords = [];
     this.#frameBytes = 0;
     let journal: JournalFile;
     try {
       journal = this.#journal ?? (this.#journal = JournalFile.create(this.dir, this.#journalNumber++));
-      journal.write(frames, bytes);
+      journal.write(frames, bytes, this.#framesFirstSeq);
     } catch (e) {
       this.#fail(e);
       return;
     }
     this.#journalWrites++;
-    for (const r of records) journal.records.push(r);
-    this.#writtenSeq = (records[records.length - 1] as JournalRecord).seq;
+    this.#writtenSeq = this.#framesFirstSeq + frames.length - 1;
     this.#settle();
-    if (journal.records.length >= this.#maxRecords || journal.bytes >= this.#maxBytes) this.#retire();
+    if (journal.frames.length >= this.#maxRecords || journal.bytes >= this.#maxBytes) this.#retire();
   }
 
   /** Resolves waiters, in call order, whose records are written (and synced if durable). */
@@ -382,25 +383,21 @@ export class StandaloneStore {
     this.#retired.push(retired);
     void this.#enqueueLevel(async () => {
       const level = this.#level;
-      // Records covered by a snapshot written meanwhile are not needed in LevelDB.
-      const texts: string[] = [];
-      let firstSeq = 0;
-      for (const r of file.records) {
-        if (r.seq <= level.snapshotSeq) continue;
-        if (texts.length === 0) firstSeq = r.seq;
-        texts.push(r.text);
-      }
-      if (texts.length > 0) {
+      // Records covered by a snapshot written meanwhile are not needed in LevelDB. The chunk is
+      // the journal's frames verbatim: no re-encoding on this thread, and checksummed at rest.
+      const skip = Math.max(0, level.snapshotSeq + 1 - file.firstSeq);
+      if (skip < file.frames.length) {
+        const firstSeq = file.firstSeq + skip;
         // Journals move in order, each continuing where LevelDB's log ends (keys.ts).
         if (firstSeq !== level.nextSeq) throw new Error(`journal ${file.path} does not continue the log at ${level.nextSeq}`);
         this.#levelBatches++;
         const key = chunkKey(firstSeq);
-        await this.#db.put(key, texts.join('\n'), { sync: true });
+        await this.#db.put(key, Buffer.concat(file.frames.slice(skip)), { sync: true, valueEncoding: 'buffer' });
         level.chunks.push(key);
-        level.nextSeq = firstSeq + texts.length;
+        level.nextSeq = file.firstSeq + file.frames.length;
       }
       retired.inLevel = true;
-      file.records.length = 0;
+      file.frames.length = 0;
       while (this.#syncing) await this.#syncing;
       const i = this.#retired.indexOf(retired);
       if (i >= 0) this.#retired.splice(i, 1);
@@ -467,7 +464,6 @@ export class StandaloneStore {
     this.#waiters = [];
     this.#waiterHead = 0;
     this.#frames = [];
-    this.#frameRecords = [];
     this.#frameBytes = 0;
     for (const w of waiters) w.reject(error);
   }

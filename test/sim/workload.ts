@@ -121,7 +121,10 @@ export class SimClient {
       return undefined;
     }
     out.attempt += 1;
-    out.target = out.resendTick > 0 && this.#leaderHint !== undefined && members.includes(this.#leaderHint) ? this.#leaderHint : this.prng.pick(members);
+    const others = members.filter((m) => m !== out.target);
+    out.target = out.resendTick > 0 && this.#leaderHint !== undefined && members.includes(this.#leaderHint)
+      ? this.#leaderHint
+      : this.prng.pick(others.length > 0 ? others : members);
     out.deadlineTick = now + this.options.timeoutTicks;
     out.resendTick = 0;
     return { clientId: this.id, seq: out.seq, attempt: out.attempt, op: out.op, target: out.target };
