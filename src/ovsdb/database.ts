@@ -43,7 +43,10 @@ export class Database {
   /** Weak referrers per "table\u0000uuid": referrer "table\u0000uuid" → count. */
   readonly #weak = new Map<string, Map<string, number>>();
   /** Records produced by transact() against generation N can skip re-parsing in apply(). */
-  readonly #prepared = new WeakMap<object, { generation: number; changes: PreparedChange[] }>();
+  // One slot, not a WeakMap of every record: a host applies the record right after transact(),
+  // and a WeakMap entry per transaction cost a measurable share of a small insert (ephemeron
+  // bookkeeping in every GC). A record that misses the slot is parsed: same result, slower.
+  #prepared: { record: CommitRecord; generation: number; changes: PreparedChange[] } | undefined;
   #generation = 0;
   readonly #view: CommittedView;
 
@@ -112,7 +115,7 @@ export class Database {
     }
     const built = buildRecord(txn, (t) => this.#state(t).meta);
     if (!built) return { kind: 'done', results: r.results, record: undefined, durable: x.durable };
-    this.#prepared.set(built.record, { generation: this.#generation, changes: built.changes });
+    this.#prepared = { record: built.record, generation: this.#generation, changes: built.changes };
     const comment = x.comments.length ? { comment: x.comments.join('\n') } : {};
     return { kind: 'done', results: r.results, record: built.record, durable: x.durable, ...comment };
   }
@@ -122,7 +125,8 @@ export class Database {
    * Deterministic: the same records in the same order give identical state everywhere.
    */
   apply(record: CommitRecord): RowChanges {
-    const prepared = this.#prepared.get(record);
+    const prepared = this.#prepared?.record === record ? this.#prepared : undefined;
+    this.#prepared = undefined;
     const changes = prepared && prepared.generation === this.#generation
       ? prepared.changes
       : parseRecord(record, (t) => this.#tables.get(t)?.meta, (t, u) => this.getRow(t, u));

@@ -52,10 +52,18 @@ export function buildRecord(txn: Txn, meta: (t: string) => TableMeta):
       out['_version'] = ['uuid', tr.new.version];
       json = out;
     } else continue;
-    (record[tr.table] ??= {})[tr.uuid] = json;
+    // Rows are keyed by uuid: a fresh property name every time. On an ordinary object literal V8
+    // would create (and soon normalize) a new hidden class per uuid, which dominated the cost of
+    // small transactions; a null-prototype object is a plain hash table from the start.
+    (record[tr.table] ??= uuidKeyedObject())[tr.uuid] = json;
     changes.push({ table: tr.table, uuid: tr.uuid, row: tr.new });
   }
   return changes.length ? { record, changes } : undefined;
+}
+
+/** An empty object meant for uuid keys (JSON.stringify and Object.entries treat it as any other). */
+function uuidKeyedObject(): { [u: string]: JsonObject | null } {
+  return Object.create(null) as { [u: string]: JsonObject | null };
 }
 
 function relaxed(t: ColumnType): ColumnType {

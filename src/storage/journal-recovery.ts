@@ -131,7 +131,7 @@ export interface RecoveredJournals {
   readonly files: FoundJournal[];
   /** The number to give the next journal file. */
   readonly nextNumber: number;
-  /** Whether a torn tail was dropped from the newest journal. */
+  /** Whether a torn tail ended the log (its rest and newer journals were dropped). */
   readonly tornTail: boolean;
 }
 
@@ -140,8 +140,11 @@ export interface RecoveredJournals {
  * number LevelDB holds, as snapshot or l: key). Records at or below it are leftovers of a journal
  * whose deletion a crash interrupted after its records reached LevelDB, and are skipped.
  *
- * A torn tail (journal-frame.ts) is dropped only from the newest journal that holds records:
- * an older journal was complete before the next one was started, so damage there is corruption.
+ * A torn tail (journal-frame.ts) ends the log there, as a bad record ends the real
+ * ovsdb-server's log: records after it, in that journal or newer ones, are dropped. That loses
+ * nothing acknowledged as durable: a durable acknowledgement fdatasyncs every journal not yet in
+ * LevelDB (standalone-db-store.ts), so no journal before a durable record can be torn. SIGKILL
+ * never tears (whole frames are written with one write(2)); only a power failure can.
  */
 export function recoverJournals(dir: string, lastLevelSeq: number): RecoveredJournals {
   const files = listJournals(dir);
@@ -149,8 +152,8 @@ export function recoverJournals(dir: string, lastLevelSeq: number): RecoveredJou
   let expected = lastLevelSeq + 1;
   let tornIn: string | undefined;
   for (const file of files) {
+    if (tornIn !== undefined) break;
     const { records: found, torn } = readJournal(file.path);
-    if (tornIn !== undefined && found.length > 0) throw new Error(`corrupt journal ${tornIn}: torn record followed by the newer journal ${file.path}`);
     for (const r of found) {
       if (r.seq < expected) {
         // Skipping is only sound for records LevelDB has; anything else is out of order.

@@ -5,7 +5,7 @@
  * Every key is a UTF-8 string with a one-letter namespace, so namespaces sort apart and a
  * future format can add namespaces without touching these:
  *
- *   m:format      "1"                          format version of this layout (checked on open)
+ *   m:format      "2"                          format version of this layout (checked on open)
  *   m:kind        "standalone"                 what the directory holds ("clustered" is Raft's)
  *   m:schema      JSON text of the schema      as get_schema returns it
  *   s:snapshot    {"seq": S, "record": R}      R: the whole database as one CommitRecord-shaped
@@ -17,8 +17,8 @@
  *
  * <seq> is the sequence number as 16 zero-padded decimal digits, so lexicographic key order is
  * numeric order (2^53 fits in 16 digits). Sequence numbers start at 1 and increase by one per
- * appended record; compaction deletes every l: key at or below the snapshot's S in the same
- * batch that writes the snapshot, so a reader never sees a gap or an overlap:
+ * appended record; compaction deletes every l: and c: key (all at or below the snapshot's S) in
+ * the same batch that writes the snapshot, so a reader never sees a gap or an overlap:
  *
  *        s:snapshot (seq S)       l:S+1  l:S+2  ...  l:N        ← replay in this order
  *
@@ -32,13 +32,18 @@
  *   DIR/journal-<n>.osj     <n>: 10 zero-padded decimal digits, increasing; frames as in
  *                           journal-frame.ts, each carrying its record's sequence number
  *
- * LevelDB ignores files whose names it does not recognise (leveldb db/filename.cc
- * ParseFileName needs a leading number or CURRENT/LOCK/LOG/MANIFEST-), so they can share the
- * directory. A journal is deleted only after its records are durably in LevelDB (as l: keys or
- * covered by the snapshot), so recovery is: snapshot, then l: keys, then journal records in
- * file order whose seq is beyond the last one LevelDB holds, which must continue without a gap:
+ * LevelDB leaves alone files whose names it does not recognise (leveldb 1.20 db/filename.cc
+ * ParseFileName wants CURRENT, LOCK, LOG, MANIFEST-<n> or <n>.log/.sst/.ldb/.dbtmp; db_impl.cc
+ * Recover, DeleteObsoleteFiles and DestroyDB skip the rest), so journals can share the directory.
+ * A journal is deleted only after its records are durably in LevelDB (as a chunk, or covered by
+ * the snapshot), so recovery is: snapshot, l: keys, chunks, then journal records in file order
+ * whose seq is beyond the last one LevelDB holds, which must continue without a gap:
  *
- *   s:snapshot (S)   l:S+1 ... l:L   journal-7: L-3 ... L (skipped) L+1 ... M   journal-8: M+1 ...
+ *   s:snapshot (S)   c:S+1 (..L)   journal-7: L-3 ... L (skipped) L+1 ... M   journal-8: M+1 ...
+ *
+ * Torn journal tails are dropped only from the newest journal (journal-frame.ts,
+ * journal-recovery.ts); open() moves recovered journal records into one chunk and deletes the
+ * journal files before the store accepts appends.
  *
  * Format 1 (no journals) is read as is and upgraded to 2 on open; a format-1 program refuses a
  * format-2 directory instead of silently ignoring its journals.

@@ -78,6 +78,7 @@ export class JsonRpcConnection implements JsonRpcChannel {
   private closeError: Error | undefined;
   private protocolError: string | undefined;
   private drainWaiters: (() => void)[] = [];
+  private readonly flushTask = (): void => this.flush();
 
   constructor(socket: Socket, options: JsonRpcConnectionOptions = {}) {
     this.socket = socket;
@@ -147,7 +148,7 @@ export class JsonRpcConnection implements JsonRpcChannel {
     this.outQueueBytes += text.length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(() => this.flush());
+      setImmediate(this.flushTask);
     }
   }
 

@@ -198,6 +198,19 @@ describe('checkers bite', () => {
     expect(() => c.observeWrite('n2', { entries: [e('b')] }, DiskImage.empty())).toThrow(ViolationError);
   });
 
+  test('a proposal reported dropped but applied anyway is caught, in either order', () => {
+    const e: LogEntry = { term: term(2), index: logIndex(1), id: entryId('k:1:1:1'), kind: 'normal', data: new Uint8Array(0) };
+    const a = new RaftSafetyChecker();
+    a.observeOutcome('n2', 'k:1:1:1', 'dropped');
+    expect(() => a.observeApply('n1', e)).toThrow(/proposal|dropped/);
+    const b = new RaftSafetyChecker();
+    b.observeApply('n1', e);
+    expect(() => b.observeOutcome('n2', 'k:1:1:1', 'lost')).toThrow(/proposal|lost/);
+    const c = new RaftSafetyChecker();
+    c.observeOutcome('n2', 'k:1:1:1', 'unknown');
+    expect(() => c.observeApply('n1', e)).not.toThrow();
+  });
+
   test('replica equality catches different states at one applied index', () => {
     const c = new ReplicaEqualityChecker();
     c.observe('n1', 5, '{"x":1}');

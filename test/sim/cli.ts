@@ -1,11 +1,16 @@
 /**
- * `npm run sim -- --seeds N --base B [--ticks T] [--verbose] [--no-duplication] [--fault NAME]`: runs seeds B..B+N-1 of the
- * simulator, prints a progress line per seed (or per 50 seeds), the speed in simulated seconds
- * per wall second, and ends with exactly `sim: N seeds, V violations` (exit status 1 if V > 0).
- * This file is the only one in test/sim that touches process.argv and process.exit.
+ * `npm run sim -- --seeds N --base B [--ticks T] [--verbose]`: runs seeds B..B+N-1 of the
+ * simulator, prints a progress line every 50 seeds (every seed with --verbose) and one block
+ * per violation with its replay command, the speed in simulated seconds per wall second, and
+ * ends with exactly `sim: N seeds, V violations` (exit status 1 if V > 0).
+ *
+ * Exploration knobs (they change the worlds, so a replay must repeat them): --no-duplication,
+ * --dup P (duplication probability, reordering on), --transfer P (leadership transfers per
+ * tick), --fault NAME (a RaftTestFaults switch in every core, to watch the checkers bite).
+ * This file is the only one in test/sim that touches process.argv and the exit status.
  */
 import { replayHint, runSeed, type RunOptions } from './run-seed.js';
-import { swarmOptions } from './swarm.js';
+import { swarmOptions, type SwarmOptions } from './swarm.js';
 import type { RaftTestFaults } from '../../src/raft/config.js';
 
 interface CliOptions {
@@ -17,10 +22,15 @@ interface CliOptions {
   noDuplication: boolean;
   /** Test faults to switch on in every core (to see the checkers bite). */
   faults: RaftTestFaults;
+  /** Overrides: duplication probability (with reordering on) and leadership-transfer rate. */
+  dup: number | undefined;
+  transfer: number | undefined;
+  /** The world-changing flags as given, for the replay command. */
+  extraFlags: string[];
 }
 
 function parseArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = { seeds: 100, base: 1, ticks: undefined, verbose: false, noDuplication: false, faults: {} };
+  const o: CliOptions = { seeds: 100, base: 1, ticks: undefined, verbose: false, noDuplication: false, faults: {}, dup: undefined, transfer: undefined, extraFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): number => {
@@ -28,19 +38,46 @@ function parseArgs(argv: readonly string[]): CliOptions {
       if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${a} needs a non-negative integer`);
       return v;
     };
+    const probability = (): number => {
+      const v = Number(argv[++i]);
+      if (!(v >= 0 && v <= 1)) throw new Error(`${a} needs a probability in [0, 1]`);
+      return v;
+    };
     if (a === '--seeds') o.seeds = value();
     else if (a === '--base') o.base = value();
-    else if (a === '--ticks') o.ticks = value();
+    else if (a === '--ticks') {
+      o.ticks = value();
+      o.extraFlags.push(a, String(o.ticks));
+    }
     else if (a === '--verbose' || a === '-v') o.verbose = true;
-    else if (a === '--no-duplication') o.noDuplication = true;
+    else if (a === '--no-duplication') {
+      o.noDuplication = true;
+      o.extraFlags.push(a);
+    } else if (a === '--dup') {
+      o.dup = probability();
+      o.extraFlags.push(a, String(o.dup));
+    } else if (a === '--transfer') {
+      o.transfer = probability();
+      o.extraFlags.push(a, String(o.transfer));
+    }
     else if (a === '--fault') {
       const name = argv[++i];
       if (name !== 'voteTwiceInTerm' && name !== 'commitPriorTermByCounting' && name !== 'skipPersistBeforeSend') throw new Error(`unknown fault ${String(name)}`);
       o.faults = { ...o.faults, [name]: true };
+      o.extraFlags.push(a, name);
     }
-    else throw new Error(`unknown argument ${String(a)} (usage: --seeds N --base B [--ticks T] [--verbose] [--no-duplication] [--fault NAME])`);
+    else throw new Error(`unknown argument ${String(a)} (usage: --seeds N --base B [--ticks T] [--verbose] [--no-duplication] [--dup P] [--transfer P] [--fault NAME])`);
   }
   return o;
+}
+
+function swarmOverrides(o: CliOptions, seed: number): Partial<SwarmOptions> {
+  const network = swarmOptions(seed).network;
+  const dup = o.noDuplication ? 0 : o.dup;
+  return {
+    ...(dup !== undefined ? { network: { ...network, duplicateProbability: dup, reorder: dup > 0 ? true : network.reorder } } : {}),
+    ...(o.transfer !== undefined ? { transferProbability: o.transfer } : {}),
+  };
 }
 
 function main(): number {
@@ -56,7 +93,7 @@ function main(): number {
     const run: RunOptions = {
       ...(o.ticks !== undefined ? { ticks: o.ticks } : {}),
       ...(Object.keys(o.faults).length > 0 ? { testFaults: o.faults } : {}),
-      ...(o.noDuplication ? { swarm: { network: { ...swarmOptions(seed).network, duplicateProbability: 0 } } } : {}),
+      swarm: swarmOverrides(o, seed),
     };
     const r = runSeed(seed, run);
     simulatedMs += r.simulatedMs;
@@ -68,7 +105,7 @@ function main(): number {
       console.log(`seed ${seed}: VIOLATION ${r.violation.checker} at tick ${r.violation.tick}: ${r.violation.message}`);
       console.log(`  world: ${r.description}`);
       console.log(`  last events: ${r.traceTail.slice(-12).join(' | ')}`);
-      console.log(`  replay: ${replayHint(seed)}`);
+      console.log(`  replay: ${o.extraFlags.length === 0 ? replayHint(seed) : `npm run sim -- --seeds 1 --base ${seed} ${o.extraFlags.join(' ')}`}`);
     } else if (o.verbose) {
       console.log(`seed ${seed}: ok ${r.description.split(" ")[0]} ${r.ticks} ticks, ${r.completed}/${r.operations} ops, ${r.wallMs.toFixed(0)} ms, trace ${r.traceHash}, ${JSON.stringify(r.stats)}`);
     }

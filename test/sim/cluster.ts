@@ -155,6 +155,7 @@ export class SimCluster {
       this.stats.acks += 1;
       this.safety.observeAck(id, index);
     },
+    outcome: (node, id, outcome) => this.safety.observeOutcome(node, id, outcome),
     fatal: (node) => {
       this.stats.fatalErrors += 1;
       this.#fatal.push(node);

@@ -31,6 +31,8 @@ export interface NodeHooks {
   reset(node: string, index: number, state: () => string): void;
   acked(id: string, index: number): void;
   proposed(id: string, clientId: number, seq: number, result: KvResult | undefined): void;
+  /** The core reported the fate of a proposal made here. */
+  outcome(node: string, id: string, outcome: string): void;
   /** The host stopped after a storage error. */
   fatal(node: string): void;
   trace(line: string): void;
@@ -174,6 +176,7 @@ export class SimNode {
   }
 
   #proposalResult(pr: ProposalResult): void {
+    this.hooks.outcome(this.id, pr.id, pr.outcome);
     this.app.proposalResult(pr);
   }
 

@@ -8,7 +8,7 @@ import { replayHint, runSeed } from './run-seed.js';
 import { seedsFromEnv } from './seeds.js';
 import { defaultFaultTicks, swarmOptions } from './swarm.js';
 
-const ciSeedCount = 300;
+const ciSeedCount = 500;
 const faultTicks = defaultFaultTicks;
 const chunkSize = 10;
 const seeds = seedsFromEnv(process.env, ciSeedCount);

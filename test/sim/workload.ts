@@ -82,6 +82,8 @@ export class SimClient {
   #leaderHint: string | undefined;
   /** Last value this client saw per key, to make compare-and-set succeed sometimes. */
   #seen = new Map<string, string | null>();
+  /** Servers that recently let a request time out → the tick until which they are avoided. */
+  #suspects = new Map<string, number>();
   gaveUp = 0;
   completed = 0;
 
@@ -121,7 +123,13 @@ export class SimClient {
       return undefined;
     }
     out.attempt += 1;
-    const others = members.filter((m) => m !== out.target);
+    if (timedOut) {
+      // A server that swallowed a request (crashed, partitioned, or removed from the cluster and
+      // waiting for a log it will never get) is avoided for a while, as a real client backs off.
+      this.#suspects.set(out.target, now + 10 * this.options.timeoutTicks);
+      if (this.#leaderHint === out.target) this.#leaderHint = undefined;
+    }
+    const others = members.filter((m) => m !== out.target && (this.#suspects.get(m) ?? 0) <= now);
     out.target = out.resendTick > 0 && this.#leaderHint !== undefined && members.includes(this.#leaderHint)
       ? this.#leaderHint
       : this.prng.pick(others.length > 0 ? others : members);
@@ -142,6 +150,7 @@ export class SimClient {
       return;
     }
     this.history.complete(out.handle, r.result);
+    this.#suspects.delete(out.target);
     this.completed += 1;
     if (r.result.kind === 'get') this.#seen.set(out.op.key, r.result.value);
     if (out.op.kind !== 'get') this.#leaderHint = out.target;

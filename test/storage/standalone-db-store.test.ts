@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_FORMAT, KEY_SNAPSHOT, chunkKey, logKey, parseChunkKey, parseLogKey } from '../../src/storage/keys.js';
+import { encodeFrame } from '../../src/storage/journal-frame.js';
 import { StandaloneStore, type StoredRecord } from '../../src/storage/standalone-db-store.js';
 import { transpileForChild } from './transpile-for-child.js';
 
@@ -82,20 +83,25 @@ describe('StandaloneStore', () => {
     await s.append(rec(0), { durable: false });
     await s.append(rec(1), { durable: false });
     await s.close();
-    const db = new Level<string, string>(dir);
-    // close() moved both records into LevelDB as one chunk.
-    expect(await db.get(chunkKey(1))).toBe(`${JSON.stringify(rec(0))}\n${JSON.stringify(rec(1))}`);
-    await db.put(chunkKey(1), `${JSON.stringify(rec(0))}\n{"T":`);
+    // close() moved both records into LevelDB as one chunk: their journal frames verbatim.
+    const db = new Level<string, Buffer>(dir, { valueEncoding: 'buffer' });
+    const frames = [encodeFrame(1, JSON.stringify(rec(0))), encodeFrame(2, JSON.stringify(rec(1)))];
+    expect(await db.get(chunkKey(1))).toEqual(Buffer.concat(frames));
+    await db.put(chunkKey(1), Buffer.concat([frames[0] ?? Buffer.alloc(0), encodeFrame(2, '{"T":')]));
     await db.close();
     await expect(StandaloneStore.open(dir)).rejects.toThrow(/log record 2 is not valid JSON/);
-    const db2 = new Level<string, string>(dir);
-    await db2.put(chunkKey(1), JSON.stringify(rec(0)));
-    await db2.put(chunkKey(3), JSON.stringify(rec(2)));
+    const db1 = new Level<string, Buffer>(dir, { valueEncoding: 'buffer' });
+    await db1.put(chunkKey(1), Buffer.concat(frames).subarray(0, 30));
+    await db1.close();
+    await expect(StandaloneStore.open(dir)).rejects.toThrow(/chunk c:0000000000000001 is damaged at byte 0/);
+    const db2 = new Level<string, Buffer>(dir, { valueEncoding: 'buffer' });
+    await db2.put(chunkKey(1), frames[0] ?? Buffer.alloc(0));
+    await db2.put(chunkKey(3), encodeFrame(3, JSON.stringify(rec(2))));
     await db2.close();
     await expect(StandaloneStore.open(dir)).rejects.toThrow(/log record 2 missing/);
-    const db3 = new Level<string, string>(dir);
+    const db3 = new Level<string, Buffer>(dir, { valueEncoding: 'buffer' });
     await db3.del(chunkKey(3));
-    await db3.put('c:12', '{}');
+    await db3.put('c:12', Buffer.from('{}'));
     await db3.close();
     await expect(StandaloneStore.open(dir)).rejects.toThrow(/bad chunk key/);
   });
@@ -105,10 +111,10 @@ describe('StandaloneStore', () => {
     // 100 appends in one turn: one batch.
     await Promise.all(Array.from({ length: 100 }, (_, i) => store.append(rec(i), { durable: false })));
     expect(store.stats()).toMatchObject({ journalWrites: 1, journalSyncs: 0, levelBatches: 0, journalFiles: 1 });
-    // One append starts a batch; 50 more arrive while it is in flight; they go in one more.
+    // One append is written; 50 more arrive while its sync is in flight; they go in one more.
     const first = store.append(rec(100), { durable: true });
-    await Promise.resolve();
-    await Promise.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(store.stats().journalWrites).toBe(2);
     const rest = Array.from({ length: 50 }, (_, i) => store.append(rec(101 + i), { durable: i === 10 }));
     await Promise.all([first, ...rest]);
     // Two more writes; the durable ones are covered by at most two fdatasync rounds.

@@ -74,6 +74,24 @@ describe('StandaloneStore journal', () => {
     expect(ids(await reopen(image))).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('a torn older journal ends the log there, dropping newer journals (power-failure case)', async () => {
+    const dir = newDir();
+    const store = await StandaloneStore.create(dir, schema, { journalMaxRecords: 3 });
+    const first = [0, 1, 2].map((i) => store.append(rec(i), { durable: false }));
+    await new Promise((r) => setImmediate(r));
+    const before = crashImage(dir); // journal 0 holds records 1..3, LevelDB none
+    await Promise.all(first);
+    await store.append(rec(3), { durable: false });
+    await store.append(rec(4), { durable: false });
+    cpSync(join(dir, journalName(1)), join(before, journalName(1)));
+    await store.close();
+    const j0 = join(before, journalName(0));
+    truncateSync(j0, readFileSync(j0).length - 1);
+    expect(journals(before)).toEqual([journalName(0), journalName(1)]);
+    expect(ids(await reopen(before))).toEqual([0, 1]);
+    expect(journals(before)).toEqual([]);
+  });
+
   it('rejects a damaged record in the middle of a journal, naming the file', async () => {
     const dir = newDir();
     const store = await StandaloneStore.create(dir, schema);
@@ -120,8 +138,7 @@ describe('StandaloneStore journal', () => {
     const store = await StandaloneStore.create(dir, schema, { journalMaxRecords: 10 });
     for (let i = 0; i < 9; i++) await store.append(rec(i), { durable: false });
     const tenth = store.append(rec(9), { durable: false });
-    await Promise.resolve();
-    await Promise.resolve();
+    await new Promise((r) => setImmediate(r));
     // The 10th record was written and its journal retired; the move has not finished.
     const midMove = crashImage(dir);
     expect(journals(midMove)).toEqual([journalName(0)]);
@@ -160,13 +177,17 @@ describe('StandaloneStore journal', () => {
     await new Promise((r) => setImmediate(r));
     const image = crashImage(dir);
     await Promise.all([replaced, later]);
+    // close() right behind a replaceSchema still writes the appends it held.
+    const replaced2 = store.replaceSchema({ ...schema, version: '3.0.0' }, { T: { all: { n: 1 } } });
+    const held = store.append(rec(2), { durable: true });
     await store.close();
+    await Promise.all([replaced2, held]);
+    expect(await reopen(dir)).toEqual([{ T: { all: { n: 1 } } }, rec(2)]);
     // Whichever schema the image has, no record is replayed onto the wrong one.
     const { store: s, schemaJson, records } = await StandaloneStore.open(image);
     await s.close();
     if (schemaJson['version'] === '2.0.0') expect(records).toEqual([{ T: { all: { n: 0 } } }]);
     else expect(records).toEqual([rec(0)]);
-    expect(await reopen(dir)).toEqual([{ T: { all: { n: 0 } } }, rec(1)]);
   });
 
   it('reads a format-1 directory and upgrades it; refuses unknown formats', async () => {

@@ -53,6 +53,21 @@ export const protocolCases: readonly DiffCase[] = [
     steps: [{ send: '{"id":1,"method":"echo","params":[tru]}' }],
   },
   {
+    name: 'mismatched brackets',
+    db: MINI,
+    steps: [{ send: '{"id":1,"method":"echo","params":["a"}]' }, { conn: 1, send: rpc('echo', ['other connection still served']) }],
+  },
+  {
+    name: 'stray closing bracket between messages',
+    db: MINI,
+    steps: [{ send: rpc('echo', ['first']) }, { send: ']' }, { conn: 1, send: rpc('echo', ['other connection still served']) }],
+  },
+  {
+    name: 'bare number at top level',
+    db: MINI,
+    steps: [{ send: '42 ' }, { conn: 1, send: rpc('echo', ['other connection still served']) }],
+  },
+  {
     name: 'invalid string escape',
     db: MINI,
     steps: [{ send: '{"id":1,"method":"echo","params":["\\q"]}' }],

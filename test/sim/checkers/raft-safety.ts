@@ -12,6 +12,9 @@
  *   member applies in index order without gaps, and no entry id is applied at two indexes.
  * - No acknowledged entry lost: an entry a client was told is committed is the one every member
  *   applies at its index and is in every later leader's log.
+ * - Honest proposal outcomes: a proposal reported `dropped`, `stale` or `lost` (each means
+ *   "certainly not committed", types.ts ProposalOutcome) is never applied anywhere; a proposer
+ *   that trusts such an answer retries, and a non-idempotent operation would run twice.
  */
 import type { PersistBatch } from '../../../src/raft/ports.js';
 import type { LogEntry } from '../../../src/raft/types.js';
@@ -42,6 +45,8 @@ export class RaftSafetyChecker {
   #appliedIds = new Map<string, number>();
   /** index → id the client was told is committed. */
   readonly acked = new Map<number, string>();
+  /** Proposal ids reported certainly-not-committed → the report. */
+  #refused = new Map<string, string>();
   /** Per node: last applied index (reset by restarts and snapshot installs). */
   #lastApplied = new Map<string, number>();
   /** Per node: the last term we checked leader completeness for. */
@@ -121,6 +126,8 @@ export class RaftSafetyChecker {
     this.#lastApplied.set(node, entry.index);
     const want = this.applied.get(entry.index);
     if (want === undefined) {
+      const refused = this.#refused.get(entry.id);
+      if (refused !== undefined) this.#fail('proposal-outcome', `${node} applied ${entry.id} at index ${entry.index}, but ${refused}`);
       const elsewhere = this.#appliedIds.get(entry.id);
       if (elsewhere !== undefined) this.#fail('state-machine-safety', `${node} applied ${entry.id} at index ${entry.index}, already applied at ${elsewhere}`);
       this.applied.set(entry.index, entry.id);
@@ -132,6 +139,14 @@ export class RaftSafetyChecker {
       const acked = this.acked.get(entry.index) === want;
       this.#fail(acked ? 'acked-entry-lost' : 'state-machine-safety', `${node} applied ${entry.id} at index ${entry.index}, another member applied ${want}${acked ? ' (acknowledged to a client)' : ''}`);
     }
+  }
+
+  /** `node` reported `outcome` for its proposal `id`. */
+  observeOutcome(node: string, id: string, outcome: string): void {
+    if (outcome !== 'dropped' && outcome !== 'stale' && outcome !== 'lost') return;
+    const at = this.#appliedIds.get(id);
+    if (at !== undefined) this.#fail('proposal-outcome', `${node} reported proposal ${id} ${outcome}, but it was applied at index ${at}`);
+    this.#refused.set(id, `${node} reported it ${outcome} at tick ${this.tick}`);
   }
 
   /** A client was told entry `id` is committed at `index`. */

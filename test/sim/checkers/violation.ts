@@ -5,6 +5,7 @@ export type CheckerName =
   | 'leader-completeness'
   | 'state-machine-safety'
   | 'acked-entry-lost'
+  | 'proposal-outcome'
   | 'linearizability'
   | 'replica-equality'
   | 'liveness'
