@@ -11,7 +11,8 @@
  *   node dist/bench/micro/server-cpu.js [connections=16] [inFlight=1] [durationMs=1500] [runs=3]
  *
  * With BASE_ROOT=DIR (a directory holding another build as DIR/dist and DIR/node_modules), a
- * third server "base" runs that build too, for before/after comparisons in the same run.
+ * third server "base" runs that build too, for before/after comparisons in the same run;
+ * BASE_NODE_ARGS adds node options to it (e.g. --perf-basic-prof for Linux perf).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,7 +37,8 @@ async function startBase(root: string, dir: string, schemaPath: string): Promise
   const sock = join(dir, 'base.sock');
   const dbPath = join(dir, 'base.db');
   execFileSync(process.execPath, [cli, 'tool', 'create', dbPath, schemaPath], { stdio: 'pipe' });
-  const child = spawn(process.execPath, [cli, 'server', `--remote=punix:${sock}`, `--unixctl=${join(dir, 'base.ctl')}`, dbPath], { stdio: 'ignore' });
+  const nodeArgs = (process.env['BASE_NODE_ARGS'] ?? '').split(' ').filter((x) => x.length > 0);
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'server', `--remote=punix:${sock}`, `--unixctl=${join(dir, 'base.ctl')}`, dbPath], { stdio: 'ignore' });
   const t0 = performance.now();
   while (!existsSync(sock)) {
     if (child.exitCode !== null || performance.now() - t0 > 30_000) throw new Error('base server did not start');

@@ -46,7 +46,7 @@ export class Database {
   // One slot, not a WeakMap of every record: a host applies the record right after transact(),
   // and a WeakMap entry per transaction cost a measurable share of a small insert (ephemeron
   // bookkeeping in every GC). A record that misses the slot is parsed: same result, slower.
-  #prepared: { record: CommitRecord; generation: number; changes: PreparedChange[] } | undefined;
+  #prepared: { record: CommitRecord; generation: number; changes: PreparedChange[]; olds: (Row | undefined)[] } | undefined;
   #generation = 0;
   readonly #view: CommittedView;
 
@@ -115,7 +115,7 @@ export class Database {
     }
     const built = buildRecord(txn, (t) => this.#state(t).meta);
     if (!built) return { kind: 'done', results: r.results, record: undefined, durable: x.durable };
-    this.#prepared = { record: built.record, generation: this.#generation, changes: built.changes };
+    this.#prepared = { record: built.record, generation: this.#generation, changes: built.changes, olds: built.olds };
     const comment = x.comments.length ? { comment: x.comments.join('\n') } : {};
     return { kind: 'done', results: r.results, record: built.record, durable: x.durable, ...comment };
   }
@@ -125,20 +125,23 @@ export class Database {
    * Deterministic: the same records in the same order give identical state everywhere.
    */
   apply(record: CommitRecord): RowChanges {
-    const prepared = this.#prepared?.record === record ? this.#prepared : undefined;
+    const slot = this.#prepared;
     this.#prepared = undefined;
-    const changes = prepared && prepared.generation === this.#generation
+    const prepared = slot && slot.record === record && slot.generation === this.#generation ? slot : undefined;
+    const changes = prepared
       ? prepared.changes
       : parseRecord(record, (t) => this.#tables.get(t)?.meta, (t, u) => this.getRow(t, u));
     this.#generation++;
     const out = new Map<string, Map<Uuid, RowChange>>();
-    const olds: (Row | undefined)[] = [];
-    for (const c of changes) {
+    // A prepared record's transaction already looked every row up against this very state
+    // (same generation); looking up again in a large table was a visible share of an insert.
+    const olds: (Row | undefined)[] = prepared ? prepared.olds : [];
+    changes.forEach((c, i) => {
       const s = this.#state(c.table);
-      const old = s.rows.get(c.uuid);
-      olds.push(old);
+      const old = prepared ? olds[i] : s.rows.get(c.uuid);
+      if (!prepared) olds.push(old);
       if (old) this.#unindex(s, old);
-    }
+    });
     changes.forEach((c, i) => {
       const s = this.#state(c.table);
       const old = olds[i];

@@ -33,11 +33,15 @@ export function insertJson(meta: TableMeta, row: Row): JsonObject {
   return out;
 }
 
-/** The record and final rows of a transaction that passed precommit; undefined if a no-op. */
+/**
+ * The record and final rows of a transaction that passed precommit, with each row's committed
+ * state as the transaction saw it (`olds`, parallel to `changes`); undefined if a no-op.
+ */
 export function buildRecord(txn: Txn, meta: (t: string) => TableMeta):
-  { record: CommitRecord; changes: PreparedChange[] } | undefined {
+  { record: CommitRecord; changes: PreparedChange[]; olds: (Row | undefined)[] } | undefined {
   const record: { [t: string]: { [u: string]: JsonObject | null } } = {};
   const changes: PreparedChange[] = [];
+  const olds: (Row | undefined)[] = [];
   for (const tr of txn.order) {
     let json: JsonObject | null;
     if (tr.old && !tr.new) json = null;
@@ -57,8 +61,9 @@ export function buildRecord(txn: Txn, meta: (t: string) => TableMeta):
     // small transactions; a null-prototype object is a plain hash table from the start.
     (record[tr.table] ??= uuidKeyedObject())[tr.uuid] = json;
     changes.push({ table: tr.table, uuid: tr.uuid, row: tr.new });
+    olds.push(tr.old);
   }
-  return changes.length ? { record, changes } : undefined;
+  return changes.length ? { record, changes, olds } : undefined;
 }
 
 /** An empty object meant for uuid keys (JSON.stringify and Object.entries treat it as any other). */

@@ -13,7 +13,9 @@ interface HistoryEntry {
 }
 
 export class TxnHistory {
-  #entries: HistoryEntry[] = [];
+  /** Oldest first from #head on; entries before #head are dropped ones not yet compacted away. */
+  #entries: (HistoryEntry | undefined)[] = [];
+  #head = 0;
   #last: Uuid;
   /** The id just before the oldest entry kept: a client that saw it misses exactly #entries. */
   #base: Uuid;
@@ -32,15 +34,21 @@ export class TxnHistory {
   }
 
   get size(): number {
-    return this.#entries.length;
+    return this.#entries.length - this.#head;
   }
 
   add(txnId: Uuid, changes: RowChanges): void {
     this.#entries.push({ txnId, changes });
-    if (this.#entries.length > this.maxEntries) {
-      const dropped = this.#entries.splice(0, this.#entries.length - this.maxEntries);
-      const newest = dropped[dropped.length - 1];
-      if (newest) this.#base = newest.txnId;
+    // Dropping from the front one commit at a time would shift the whole array on every
+    // commit; advance a head index instead and compact once per maxEntries commits.
+    while (this.#entries.length - this.#head > this.maxEntries) {
+      const dropped = this.#entries[this.#head];
+      this.#entries[this.#head++] = undefined;
+      if (dropped) this.#base = dropped.txnId;
+    }
+    if (this.#head >= this.maxEntries && this.#head * 2 >= this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#head);
+      this.#head = 0;
     }
     this.#last = txnId;
   }
@@ -48,6 +56,7 @@ export class TxnHistory {
   /** Forgets everything (after convert: old changes no longer fit the schema). */
   reset(txnId: Uuid): void {
     this.#entries = [];
+    this.#head = 0;
     this.#last = txnId;
     this.#base = txnId;
   }
@@ -55,9 +64,10 @@ export class TxnHistory {
   /** Changes after `txnId`, oldest first; [] if it is the latest; undefined if unknown. */
   since(txnId: Uuid): RowChanges[] | undefined {
     if (txnId === this.#last) return [];
-    if (txnId === this.#base) return this.#entries.map((e) => e.changes);
-    for (let i = this.#entries.length - 1; i >= 0; i--) {
-      if (this.#entries[i]?.txnId === txnId) return this.#entries.slice(i + 1).map((e) => e.changes);
+    const kept = this.#entries.slice(this.#head).filter((e): e is HistoryEntry => e !== undefined);
+    if (txnId === this.#base) return kept.map((e) => e.changes);
+    for (let i = kept.length - 1; i >= 0; i--) {
+      if (kept[i]?.txnId === txnId) return kept.slice(i + 1).map((e) => e.changes);
     }
     return undefined;
   }

@@ -131,7 +131,7 @@ export interface RecoveredJournals {
   readonly files: FoundJournal[];
   /** The number to give the next journal file. */
   readonly nextNumber: number;
-  /** Whether a torn tail ended the log (its rest and newer journals were dropped). */
+  /** Whether a torn journal tail was dropped (and with it, maybe, newer journals). */
   readonly tornTail: boolean;
 }
 
@@ -140,19 +140,21 @@ export interface RecoveredJournals {
  * number LevelDB holds, as snapshot or l: key). Records at or below it are leftovers of a journal
  * whose deletion a crash interrupted after its records reached LevelDB, and are skipped.
  *
- * A torn tail (journal-frame.ts) ends the log there, as a bad record ends the real
- * ovsdb-server's log: records after it, in that journal or newer ones, are dropped. That loses
- * nothing acknowledged as durable: a durable acknowledgement fdatasyncs every journal not yet in
- * LevelDB (standalone-db-store.ts), so no journal before a durable record can be torn. SIGKILL
- * never tears (whole frames are written with one write(2)); only a power failure can.
+ * A torn tail (journal-frame.ts) is dropped. If the next record needed then is missing (the
+ * tear took it), the log ends at the tear, as a bad record ends the real ovsdb-server's log, and
+ * newer journals are dropped too. That loses nothing acknowledged as durable: a durable
+ * acknowledgement fdatasyncs every journal not yet in LevelDB (standalone-db-store.ts), so a
+ * tear can only hit records after the last durable one, or ones LevelDB already holds (then
+ * the log simply continues). SIGKILL never tears (one write(2) per group of whole frames).
  */
 export function recoverJournals(dir: string, lastLevelSeq: number): RecoveredJournals {
   const files = listJournals(dir);
   const records: JournalRecord[] = [];
   let expected = lastLevelSeq + 1;
-  let tornIn: string | undefined;
-  for (const file of files) {
-    if (tornIn !== undefined) break;
+  let tornTail = false;
+  /** A tear not yet followed by the record it may have cut off. */
+  let pendingTear = false;
+  scan: for (const file of files) {
     const { records: found, torn } = readJournal(file.path);
     for (const r of found) {
       if (r.seq < expected) {
@@ -160,12 +162,16 @@ export function recoverJournals(dir: string, lastLevelSeq: number): RecoveredJou
         if (r.seq > lastLevelSeq) throw new Error(`corrupt journal ${file.path}: record ${r.seq} out of order (expected ${expected})`);
         continue;
       }
-      if (r.seq > expected) throw new Error(`corrupt journal ${file.path}: record ${expected} missing (found ${r.seq})`);
+      if (r.seq > expected) {
+        if (pendingTear) break scan;
+        throw new Error(`corrupt journal ${file.path}: record ${expected} missing (found ${r.seq})`);
+      }
       records.push(r);
       expected++;
+      pendingTear = false;
     }
-    if (torn) tornIn = file.path;
+    if (torn) tornTail = pendingTear = true;
   }
   const last = files[files.length - 1];
-  return { records, files, nextNumber: last === undefined ? 0 : last.number + 1, tornTail: tornIn !== undefined };
+  return { records, files, nextNumber: last === undefined ? 0 : last.number + 1, tornTail };
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeFrame } from '../../src/storage/journal-frame.js';
 import { KEY_FORMAT, KEY_KIND, KEY_SCHEMA, chunkKey, journalName, logKey } from '../../src/storage/keys.js';
 import { StandaloneStore, type StoredRecord } from '../../src/storage/standalone-db-store.js';
 
@@ -74,22 +75,35 @@ describe('StandaloneStore journal', () => {
     expect(ids(await reopen(image))).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it('a torn older journal ends the log there, dropping newer journals (power-failure case)', async () => {
+  it('a torn older journal ends the log at the tear unless LevelDB or the next journal covers it', async () => {
     const dir = newDir();
     const store = await StandaloneStore.create(dir, schema, { journalMaxRecords: 3 });
-    const first = [0, 1, 2].map((i) => store.append(rec(i), { durable: false }));
-    await new Promise((r) => setImmediate(r));
-    const before = crashImage(dir); // journal 0 holds records 1..3, LevelDB none
-    await Promise.all(first);
+    await Promise.all([0, 1, 2].map((i) => store.append(rec(i), { durable: false })));
+    await waitFor(() => journals(dir).length === 0);
     await store.append(rec(3), { durable: false });
     await store.append(rec(4), { durable: false });
-    cpSync(join(dir, journalName(1)), join(before, journalName(1)));
+    await store.append(rec(5), { durable: false });
+    await waitFor(() => journals(dir).length === 0);
+    await store.append(rec(6), { durable: false });
+    const image = crashImage(dir); // LevelDB: records 1..6; journal 2: record 7
     await store.close();
-    const j0 = join(before, journalName(0));
-    truncateSync(j0, readFileSync(j0).length - 1);
-    expect(journals(before)).toEqual([journalName(0), journalName(1)]);
-    expect(ids(await reopen(before))).toEqual([0, 1]);
-    expect(journals(before)).toEqual([]);
+    const tear = (file: string): void => truncateSync(file, readFileSync(file).length - 1);
+    // A journal of records 4..6, torn, next to journal 2: as if a power failure had torn it
+    // after it reached LevelDB, before its deletion. Nothing is missing: the log continues.
+    const stale = join(root, 'stale.osj');
+    writeFileSync(stale, Buffer.concat([3, 4, 5].map((i) => encodeFrame(i + 1, JSON.stringify(rec(i))))));
+    tear(stale);
+    const covered = crashImage(image);
+    cpSync(stale, join(covered, journalName(1)));
+    expect(ids(await reopen(covered))).toEqual(range(0, 7));
+    // Records 7..8 in a torn journal 2 followed by journal 3 holding record 9: record 8 was cut
+    // off by the tear, so the log ends at 7 and journal 3 is dropped.
+    const gap = crashImage(image);
+    writeFileSync(join(gap, journalName(2)), Buffer.concat([6, 7].map((i) => encodeFrame(i + 1, JSON.stringify(rec(i))))));
+    tear(join(gap, journalName(2)));
+    writeFileSync(join(gap, journalName(3)), encodeFrame(9, JSON.stringify(rec(8))));
+    expect(ids(await reopen(gap))).toEqual(range(0, 7));
+    expect(journals(gap)).toEqual([]);
   });
 
   it('rejects a damaged record in the middle of a journal, naming the file', async () => {
