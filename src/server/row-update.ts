@@ -52,7 +52,8 @@ export function changedColumns(a: Row, b: Row, columns: readonly ColumnSchema[])
 /** ovsdb_datum_diff(): what a client applies to `old` to get `new` (see the file comment). */
 export function datumDiff(column: ColumnSchema, old: Datum, neu: Datum): Datum {
   const t = column.type;
-  if (t.value === undefined && t.min === 1 && t.max === 1) return neu;
+  // ovsdb_datum_diff(): a non-composite type (n_max <= 1, maps included) diffs to its new value.
+  if (t.max <= 1) return neu;
   const keys: Atom[] = [];
   const values: Atom[] | undefined = t.value === undefined ? undefined : [];
   const ov = old.values ?? [];
