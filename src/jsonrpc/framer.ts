@@ -92,6 +92,11 @@ export class JsonFramer {
   private pendingBytes = 0;
   /** Scan state, carried across chunks. depth 0 means "between values". */
   private depth = 0;
+  /**
+   * Opening byte at each depth (index = depth), so a mismatched closer such as the '}' in
+   * `[}` fails at once, as OVS's parser does, instead of leaving the value open forever.
+   */
+  private readonly openers: Uint8Array;
   private inString = false;
   private escaped = false;
   private failed: FramerError | undefined;
@@ -99,6 +104,7 @@ export class JsonFramer {
 
   constructor(limits: Partial<FramerLimits> = {}) {
     this.limits = { ...defaultFramerLimits, ...limits };
+    this.openers = new Uint8Array(this.limits.maxDepth + 2);
   }
 
   /** Bytes held for an incomplete value (for memory accounting). */
@@ -126,6 +132,7 @@ export class JsonFramer {
     const { maxDepth, maxMessageBytes } = this.limits;
     const n = chunk.length;
     let depth = this.depth;
+    const openers = this.openers;
     let inString = this.inString;
     let escaped = this.escaped;
     // Start of the value in progress within this chunk (0 if it began in an earlier chunk).
@@ -147,6 +154,7 @@ export class JsonFramer {
         }
         start = i;
         depth = 1;
+        openers[1] = b;
         i++;
         continue;
       }
@@ -188,7 +196,11 @@ export class JsonFramer {
           if (++depth > maxDepth) {
             return this.failAfter(chunk, ranges, values, { kind: 'too-deep', limitDepth: maxDepth, message: `input exceeds maximum nesting depth ${maxDepth}` });
           }
+          openers[depth] = b;
         } else if (b === RBRACE || b === RBRACKET) {
+          if (openers[depth] !== (b === RBRACE ? LBRACE : LBRACKET)) {
+            return this.failAfter(chunk, ranges, values, { kind: 'syntax', message: `syntax error: mismatched '${String.fromCharCode(b)}'` });
+          }
           if (--depth === 0) {
             closed = true;
             break;

@@ -58,7 +58,7 @@ export class RaftCore {
       electionElapsed: 0, randomizedElectionTicks: 0, heartbeatElapsed: 0, now: 0,
       votes: new Map(), progress: new Map(), leadTransferee: null, transferElapsed: 0,
       pendingConfIndex: logIndex(0), pendingTimerIndex: logIndex(0), needBcast: false, readHeartbeatPending: false, timeoutNowSent: false, pendingPromotions: new Set(), heartbeatSeq: 0, seqSentTick: new Map(),
-      pendingReads: [], readsBeforeCommit: [], pendingProposals: new Map(), msgs: [], readStates: [],
+      pendingReads: [], readsBeforeCommit: [], pendingProposals: new Map(), refusedIds: new Set(), msgs: [], readStates: [],
       proposalResults: [], pendingSnapshot: undefined, incoming: undefined,
     };
     const s = this.#s;

@@ -8,7 +8,7 @@ import type { ProposeMsg, ProposeReplyMsg, ReadIndexMsg, ReadIndexReplyMsg } fro
 import { hasQuorum, majorityIndex } from './quorum.js';
 import { appendEntries } from './replication.js';
 import {
-  type CoreState, electionTicks, electionTimerMaxMs, electionTimerMinMs, send,
+  type CoreState, electionTicks, electionTimerMaxMs, electionTimerMinMs, refusedIdsMax, send,
 } from './state.js';
 import type {
   AdminResult, ConfChange, EntryId, LogEntry, LogIndex, NodeId, Proposal,
@@ -24,22 +24,32 @@ type LeaderOutcome = { outcome: 'appended'; index: LogIndex } | { outcome: 'stal
  */
 function leaderAccept(s: CoreState, id: EntryId, data: Uint8Array, prereq: EntryId | null | undefined): LeaderOutcome {
   const none = logIndex(0);
-  if (s.leadTransferee !== null) return { outcome: 'dropped', index: none };
-  if (id.startsWith('raft:')) return { outcome: 'dropped', index: none };
   // A duplicated (network) or retried forward of a proposal we already appended: same answer,
-  // never a second copy (the entry would otherwise be applied twice).
+  // never a second copy (the entry would otherwise be applied twice). This comes before every
+  // refusal: answering "dropped" for an entry that is in the log would make the proposer re-run
+  // a transaction that still commits.
   const have = s.log.indexOfId(id);
   if (have !== undefined) return { outcome: 'appended', index: have };
+  if (s.leadTransferee !== null) return { outcome: 'dropped', index: none };
+  if (id.startsWith('raft:')) return { outcome: 'dropped', index: none };
   if (prereq !== undefined && s.log.lastNormalId() !== prereq) return { outcome: 'stale', index: none };
   const [e] = appendEntries(s, [{ kind: 'normal', data, id }]);
   return { outcome: 'appended', index: e?.index ?? none };
 }
 
+function rememberRefused(s: CoreState, id: EntryId): void {
+  s.refusedIds.add(id);
+  if (s.refusedIds.size > refusedIdsMax) {
+    const oldest = s.refusedIds.values().next().value;
+    if (oldest !== undefined) s.refusedIds.delete(oldest);
+  }
+}
+
 /** A local proposal: appended here if leader, forwarded if a leader is known, else dropped. */
 export function propose(s: CoreState, p: Proposal): void {
   if (s.pendingProposals.has(p.id)) {
-    // The first proposal with this id is still pending; this duplicate is refused.
-    s.proposalResults.push({ id: p.id, outcome: 'dropped' });
+    // The first proposal with this id is still pending, and its outcome (reported once, by id)
+    // answers this retry too. Reporting "dropped" here would be a lie if the first one commits.
     return;
   }
   if (s.role === 'leader') {
@@ -77,15 +87,26 @@ function trackAppended(s: CoreState, id: EntryId, index: LogIndex): void {
 export function handleRequestMsg(s: CoreState, msg: ProposeMsg | ProposeReplyMsg | ReadIndexMsg | ReadIndexReplyMsg): void {
   switch (msg.kind) {
     case 'propose': {
-      const r = s.role === 'leader'
-        ? leaderAccept(s, msg.id, msg.data, msg.prereq)
-        : { outcome: 'dropped' as const, index: logIndex(0) };
+      // A non-leader that already holds the entry (a duplicate arriving after the leader stepped
+      // down) reports where it is; if that entry is later overwritten the proposer sees "lost".
+      const held = s.log.indexOfId(msg.id);
+      const r: LeaderOutcome = held !== undefined
+        ? { outcome: 'appended', index: held }
+        : s.refusedIds.has(msg.id)
+          ? { outcome: 'dropped', index: logIndex(0) }
+          : s.role === 'leader'
+            ? leaderAccept(s, msg.id, msg.data, msg.prereq)
+            : { outcome: 'dropped', index: logIndex(0) };
+      if (r.outcome !== 'appended') rememberRefused(s, msg.id);
       send(s, msg.from, { kind: 'proposeReply', id: msg.id, outcome: r.outcome, index: r.index });
       return;
     }
     case 'proposeReply': {
       if (!s.pendingProposals.has(msg.id)) return;
       if (msg.outcome !== 'appended') {
+        // A refusal of a duplicate copy, after an earlier copy was appended: the entry's fate is
+        // decided by the log at the known index, not by this answer.
+        if (s.pendingProposals.get(msg.id) !== null) return;
         s.pendingProposals.delete(msg.id);
         s.proposalResults.push({ id: msg.id, outcome: msg.outcome });
         return;

@@ -91,6 +91,12 @@ export interface CoreState {
   readsBeforeCommit: { requestId: string; from: NodeId }[];
   /** Proposals made on this node: id -> index once known. */
   pendingProposals: Map<EntryId, LogIndex | null>;
+  /**
+   * Ids of forwarded proposals this node refused, oldest first, at most `refusedIdsMax`. A copy
+   * of a refused proposal (the network may duplicate and delay it) is refused again, even if this
+   * node has become leader since: the proposer was told "dropped" and may re-run it.
+   */
+  refusedIds: Set<EntryId>;
   msgs: RaftMessage[];
   readStates: ReadState[];
   proposalResults: ProposalResult[];
@@ -178,3 +184,5 @@ export function commitTo(s: CoreState, index: number): boolean {
   return true;
 }
 
+/** How many refused forwarded-proposal ids a node remembers (see CoreState.refusedIds). */
+export const refusedIdsMax = 4096;

@@ -9,6 +9,10 @@
  * locks.lock('L', s1);          // {acquired: true}
  * locks.lock('L', s2);          // {acquired: false}; s2 is notified when s1 unlocks
  * locks.unlock('L', s1);        // returns s2: send it "locked"
+ *
+ * unlock() returns the lock's owner after the removal whenever anyone is still queued, even if
+ * that owner did not change: ovsdb_lock_waiter_remove() does the same, so ovsdb-server 3.1 sends
+ * "locked" again to an unchanged owner when a waiter withdraws (checked against it).
  */
 
 /** A lock holder as the table sees it: anything with an identity. */
@@ -19,8 +23,11 @@ export interface LockManager {
   lock(name: string, who: LockOwner): { acquired: boolean };
   /** Takes the lock from its owner; returns the robbed owner (to notify "stolen"), if any. */
   steal(name: string, who: LockOwner): { victim: LockOwner | undefined };
-  /** Leaves the queue; returns the session that now owns the lock (to notify "locked"), if new. */
-  unlock(name: string, who: LockOwner): { newOwner: LockOwner | undefined };
+  /**
+   * Leaves the queue; returns the owner after that (to notify "locked", as OVS does even when it
+   * is unchanged), or undefined if `who` was not queued or nobody is left.
+   */
+  unlock(name: string, who: LockOwner): { owner: LockOwner | undefined };
   /** True if `who` is queued for `name` (owning or waiting). */
   isQueued(name: string, who: LockOwner): boolean;
   /** True if `who` owns `name`. */
@@ -51,17 +58,17 @@ export class LockTable implements LockManager {
     return { victim };
   }
 
-  unlock(name: string, who: LockOwner): { newOwner: LockOwner | undefined } {
+  unlock(name: string, who: LockOwner): { owner: LockOwner | undefined } {
     const q = this.#queues.get(name);
-    if (!q) return { newOwner: undefined };
+    if (!q) return { owner: undefined };
     const i = q.indexOf(who);
-    if (i < 0) return { newOwner: undefined };
+    if (i < 0) return { owner: undefined };
     q.splice(i, 1);
     if (q.length === 0) {
       this.#queues.delete(name);
-      return { newOwner: undefined };
+      return { owner: undefined };
     }
-    return { newOwner: i === 0 ? q[0] : undefined };
+    return { owner: q[0] };
   }
 
   isQueued(name: string, who: LockOwner): boolean {

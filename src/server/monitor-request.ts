@@ -26,7 +26,14 @@ export interface TableMonitorSpec {
   readonly table: TableSchema;
   /** Monitored columns; without a `columns` member: every column plus `_version`. */
   readonly columns: readonly ColumnSchema[];
+  /** Union of the requests' selects: which kinds of row change are reported at all. */
   readonly select: MonitorSelect;
+  /**
+   * Per kind of change, the columns whose request selected it. A table may be monitored by an
+   * array of requests with different selects, and ovsdb_monitor_compose_row_update[2]() puts
+   * a column into a row update only if its own select includes the update's kind.
+   */
+  readonly columnsFor: Readonly<Record<keyof MonitorSelect, readonly ColumnSchema[]>>;
   /** undefined: every row (update v1, or no `where`). */
   readonly condition: Condition | undefined;
 }
@@ -93,6 +100,7 @@ export function parseMonitorRequests(schema: DatabaseSchema, json: Json, version
     if (!table) throw new OvsdbError('syntax error', `no table named ${tableName}`);
     const reqs: readonly Json[] = Array.isArray(reqJson) ? (reqJson as readonly Json[]) : [reqJson as Json];
     const columns: ColumnSchema[] = [];
+    const columnsFor: Record<keyof MonitorSelect, ColumnSchema[]> = { initial: [], insert: [], delete: [], modify: [] };
     const seen = new Set<string>();
     let select: MonitorSelect = { initial: false, insert: false, delete: false, modify: false };
     let where: Json | undefined;
@@ -102,6 +110,7 @@ export function parseMonitorRequests(schema: DatabaseSchema, json: Json, version
         if (seen.has(c.name)) throw syntaxError(r !== null && isJsonObject(r) ? r['columns'] : r, `column ${c.name} mentioned more than once`);
         seen.add(c.name);
         columns.push(c);
+        for (const kind of ['initial', 'insert', 'delete', 'modify'] as const) if (parsed.select[kind]) columnsFor[kind].push(c);
       }
       select = {
         initial: select.initial || parsed.select.initial,
@@ -112,7 +121,7 @@ export function parseMonitorRequests(schema: DatabaseSchema, json: Json, version
       if (parsed.where !== undefined) where = parsed.where;
     }
     const condition = where === undefined ? undefined : parseConditions(table, where);
-    out.set(tableName, { table, columns, select, condition });
+    out.set(tableName, { table, columns, select, columnsFor, condition });
   }
   return out;
 }

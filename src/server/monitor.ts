@@ -118,13 +118,15 @@ export class Monitor {
     return out;
   }
 
+  // Each column appears only in the kinds of update its own request selected (see columnsFor).
+
   #added(spec: TableMonitorSpec, row: Row, kind: 'initial' | 'insert'): Json {
-    if (this.version === 1) return { new: rowJsonAll(row, spec.columns) };
-    return { [kind]: rowJsonNonDefault(row, spec.columns) };
+    if (this.version === 1) return { new: rowJsonAll(row, spec.columnsFor[kind]) };
+    return { [kind]: rowJsonNonDefault(row, spec.columnsFor[kind]) };
   }
 
   #removed(spec: TableMonitorSpec, row: Row): Json {
-    if (this.version === 1) return { old: rowJsonAll(row, spec.columns) };
+    if (this.version === 1) return { old: rowJsonAll(row, spec.columnsFor.delete) };
     return { delete: null };
   }
 
@@ -137,8 +139,10 @@ export class Monitor {
     if (!was || !old || !neu || !spec.select.modify) return undefined;
     const changed = changedColumns(old, neu, spec.columns);
     if (changed.length === 0) return undefined;
-    if (this.version === 1) return { old: rowJsonAll(old, changed), new: rowJsonAll(neu, spec.columns) };
-    return { modify: rowJsonDiff(old, neu, changed) };
+    const reported = spec.columnsFor.modify;
+    const changedReported = reported.length === spec.columns.length ? changed : changed.filter((c) => reported.includes(c));
+    if (this.version === 1) return { old: rowJsonAll(old, changedReported), new: rowJsonAll(neu, reported) };
+    return { modify: rowJsonDiff(old, neu, changedReported) };
   }
 }
 

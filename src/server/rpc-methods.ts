@@ -13,6 +13,7 @@ import type { Uuid } from '../base/uuid.js';
 import { isUuid } from '../base/uuid.js';
 import { OvsdbError, syntaxError } from '../ovsdb/errors.js';
 import { tryParseSchema } from '../ovsdb/index.js';
+import { isId } from '../ovsdb/parser.js';
 import type { JsonRpcId } from '../jsonrpc/messages.js';
 import type { DatabaseBackend } from './database-backend.js';
 import type { LockManager } from './locks.js';
@@ -170,7 +171,8 @@ function monitorCancel(ctx: RpcContext, s: Session, id: JsonRpcId, params: reado
 function lockMethod(kind: 'lock' | 'steal' | 'unlock'): Handler {
   return (ctx, s, id, params) => {
     const name = params[0];
-    if (params.length !== 1 || typeof name !== 'string') {
+    // ovsdb_jsonrpc_session_parse_lock_name(): a lock name is an <id> (RFC 7047 §3.1).
+    if (params.length !== 1 || typeof name !== 'string' || !isId(name)) {
       s.replyError(id, syntaxError(params, `${kind} request params must be <id>`).toJson());
       return;
     }
@@ -181,9 +183,10 @@ function lockMethod(kind: 'lock' | 'steal' | 'unlock'): Handler {
         return;
       }
       s.locks.delete(name);
-      const { newOwner } = ctx.locks.unlock(name, s);
+      // As ovsdb_jsonrpc_session_unlock__(): the owner hears "locked" before the reply leaves.
+      const { owner } = ctx.locks.unlock(name, s);
+      if (owner instanceof Session) owner.notify('locked', [name]);
       s.reply(id, {});
-      if (newOwner instanceof Session) newOwner.notify('locked', [name]);
       return;
     }
     if (queued) {
@@ -282,12 +285,15 @@ export function handleRequest(ctx: RpcContext, s: Session, id: JsonRpcId, method
   }
 }
 
-/** Notifications: `cancel` of a pending transaction (ovsdb-server(7) §4.1.4); others ignored. */
+/**
+ * Notifications: `cancel` of a pending transaction (RFC 7047 §4.1.4); others ignored. The
+ * cancelled request gets no reply at all: ovsdb-server 3.1 just drops its trigger (checked
+ * against it), although the RFC suggests an error reply.
+ */
 export function handleNotification(s: Session, method: string, params: readonly Json[]): void {
   if (method !== 'cancel' || params.length !== 1) return;
   const key = idKey(params[0] as Json);
   const ticket = s.pendingTxns.get(key);
   if (!ticket || !ticket.cancel()) return;
   s.pendingTxns.delete(key);
-  s.replyError(params[0] as Json, 'canceled');
 }

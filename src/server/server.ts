@@ -169,8 +169,8 @@ export class OvsdbServer implements RpcContext, SessionHost {
     s.pendingTxns.clear();
     for (const b of [...s.monitors.values()]) this.removeMonitor(b);
     for (const name of s.locks) {
-      const { newOwner } = this.locks.unlock(name, s);
-      if (newOwner instanceof Session) newOwner.notify('locked', [name]);
+      const { owner } = this.locks.unlock(name, s);
+      if (owner instanceof Session) owner.notify('locked', [name]);
     }
     s.locks.clear();
     this.logger.log('DBG', 'server', `${s.peer}: connection closed`);

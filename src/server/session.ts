@@ -93,8 +93,11 @@ export class Session {
         this.host.handleNotification(this, m.method, m.params);
         break;
       default:
-        // Replies to our own requests are consumed by the channel; stray ones are ignored as
-        // OVS does ("received unexpected reply").
+        // Replies to our own requests are consumed by the channel. A stray one makes
+        // ovsdb-server log "received unexpected reply message" and drop the connection
+        // (jsonrpc_session_force_reconnect), except a reply with id "echo", which its
+        // jsonrpc_session_recv() swallows as the answer to an inactivity probe.
+        if (m.id !== 'echo') this.close();
         break;
     }
   }
