@@ -7,7 +7,7 @@ import type { Json, JsonObject } from '../base/json.js';
 import type { Uuid } from '../base/uuid.js';
 import { Database } from './database.js';
 import { datumFromJson, datumToJson } from './datum.js';
-import { OvsdbError, wrapError } from './errors.js';
+import { OvsdbError } from './errors.js';
 import type { OvsdbErrorTag } from './errors.js';
 import type { CommitRecord, DatabaseSchema, TxnContext } from './types.js';
 
@@ -35,7 +35,10 @@ export function convertDatabase(db: Database, newSchema: DatabaseSchema): Databa
         try {
           out[cname] = datumToJson(col.type, datumFromJson(col.type, json));
         } catch (e) {
-          if (e instanceof OvsdbError) throw wrapError(e, `Table ${tname} column ${cname} row ${row.uuid}`);
+          // ovsdb_datum_convert() returns the parse error as is: the reply's details carry no
+          // location (checked against ovsdb-server 3.1), so the location goes only into the
+          // Error message, for logs.
+          if (e instanceof OvsdbError) e.message = `Table ${tname} column ${cname} row ${row.uuid}: ${e.message}`;
           throw e;
         }
       }

@@ -3,7 +3,7 @@
  * leader, ReadIndex (§6.4) with optional leases, membership and election-timer changes.
  */
 import { encodeElectionTimer, encodeMembership } from './codec.js';
-import { applyConfChange, isLearner } from './membership.js';
+import { applyConfChange, isLearner, isMember } from './membership.js';
 import type { ProposeMsg, ProposeReplyMsg, ReadIndexMsg, ReadIndexReplyMsg } from './messages.js';
 import { hasQuorum, majorityIndex } from './quorum.js';
 import { appendEntries } from './replication.js';
@@ -161,6 +161,12 @@ export function readIndex(s: CoreState, requestId: string, from: NodeId): void {
   if (s.role !== 'leader') {
     if (from === s.id && s.leader !== null) send(s, s.leader, { kind: 'readIndex', requestId });
     else answerRead(s, from, requestId, false, logIndex(0));
+    return;
+  }
+  if (from !== s.id && !isMember(s.config, from)) {
+    // A removed server that never learned of its removal would never apply the index we gave it,
+    // so its read would hang: refuse at once.
+    answerRead(s, from, requestId, false, logIndex(0));
     return;
   }
   if (s.log.term(s.log.committed) !== s.term) {
