@@ -100,6 +100,21 @@ describe('ovsdb-server compatibility', () => {
     expect(del.params[1].A[pre]).toEqual({ old: { n: 8, name: 'mb' } });
   });
 
+  it('a change only to columns without "modify" still sends an (empty) row update', async () => {
+    const w = await srv.connect();
+    const uuid = ((await call(w, 'transact', ['T', { op: 'insert', table: 'A', row: { name: 'em', n: 1 } }])) as [{ uuid: [string, string] }])[0].uuid[1];
+    const v2 = await srv.connect();
+    const v1 = await srv.connect();
+    const where = [['_uuid', '==', ['uuid', uuid]]];
+    await call(v2, 'monitor_cond', ['T', 'e2', { A: [{ columns: ['n'], where }, { columns: ['name'], select: { modify: false } }] }]);
+    await call(v1, 'monitor', ['T', 'e1', { A: [{ columns: ['n'] }, { columns: ['name'], select: { modify: false } }] }]);
+    await call(w, 'transact', ['T', { op: 'update', table: 'A', where, row: { name: 'em2' } }]);
+    const u2 = (await v2.waitFor(isNotification('update2'))) as { params: [string, { A: Record<string, unknown> }] };
+    expect(u2.params[1].A[uuid]).toEqual({ modify: {} });
+    const u1 = (await v1.waitFor((m) => isNotification('update')(m) && JSON.stringify(m).includes(uuid))) as { params: [string, { A: Record<string, unknown> }] };
+    expect(u1.params[1].A[uuid]).toEqual({ old: {}, new: { n: 1 } });
+  });
+
   it('update2 sends the new value of an optional column, ["set",[]] when emptied', async () => {
     const w = await srv.connect();
     const uuid = ((await call(w, 'transact', ['T', { op: 'insert', table: 'A', row: { name: 'opt', o: 'x' } }])) as [{ uuid: [string, string] }])[0].uuid[1];
