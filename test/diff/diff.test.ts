@@ -62,7 +62,8 @@ describe.skipIf(!haveOvs)('differential: real ovsdb-server vs ours', () => {
 
     const differ = results.filter((r) => r.difference !== undefined);
     const unexpected = differ.filter((r) => !knownDifferences.has(r.name));
-    const fixed = results.filter((r) => r.difference === undefined && knownDifferences.has(r.name)).map((r) => r.name);
+    // (Comparing the real server with itself, every known difference matches, as it should.)
+    const fixed = oursKind === 'real' ? [] : results.filter((r) => r.difference === undefined && knownDifferences.has(r.name)).map((r) => r.name);
     for (const r of unexpected.slice(0, 60)) console.log(`DIFF ${r.name}: ${r.difference ?? ''}`);
     if (unexpected.length > 60) console.log(`... and ${unexpected.length - 60} more (see ${dir})`);
     console.log(`diff: ${results.length} cases, ${results.length - differ.length} match, ${differ.length} differ (${differ.length - unexpected.length} known); transcripts in ${dir}${ours.process.exitCode !== null ? `; our server exited with code ${ours.process.exitCode}` : ''}`);
