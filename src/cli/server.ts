@@ -31,6 +31,7 @@ import { JsonRpcConnection } from '../transport/jsonrpc-connection.js';
 import { listen, type Listener } from '../transport/listen.js';
 import type { TlsFiles } from '../transport/tls-files.js';
 import { UnixctlServer } from '../transport/unixctl.js';
+import { parseJsonText } from '../base/json-exact.js';
 
 const VERSION = 'ovsdb-ts 0.1.0';
 const DETACHED_ENV = 'OVSDB_TS_DETACHED_CHILD';
@@ -257,7 +258,7 @@ async function ensureDefaultNorthbound(logger: VlogLogger): Promise<string> {
   const dir = resolve('.ovsdb-ts', 'ovnnb_db');
   if (existsSync(dir)) return dir;
   const schemaPath = join(packageRoot(), 'schemas', 'ovn-nb.ovsschema');
-  const json: unknown = JSON.parse(readFileSync(schemaPath, 'utf8'));
+  const json: unknown = parseJsonText(readFileSync(schemaPath, 'utf8'));
   if (!isJsonObject(json)) throw new Error(`${schemaPath}: not a schema`);
   parseSchema(json);
   mkdirSync(dirname(dir), { recursive: true });

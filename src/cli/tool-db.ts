@@ -17,6 +17,7 @@ import type { OvsRows } from '../storage/ovs-file-state.js';
 import { applyOvsTransaction, replayOvsTransactions } from '../storage/ovs-file-state.js';
 import { StandaloneStore } from '../storage/standalone-db-store.js';
 import { ToolError } from './tool-io.js';
+import { parseJsonText } from '../base/json-exact.js';
 
 /** A database read into memory: schema plus the records since the last compaction. */
 export interface LoadedDb {
@@ -112,7 +113,7 @@ export async function readSchemaFile(path: string): Promise<DatabaseSchema> {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonText(text);
   } catch (e) {
     throw new ToolError(`${path}: syntax error: ${e instanceof Error ? e.message : String(e)}`);
   }

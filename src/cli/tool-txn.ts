@@ -22,6 +22,7 @@ import {
 } from './tool-db.js';
 import type { ExitCode, ToolIo } from './tool-io.js';
 import { ToolError } from './tool-io.js';
+import { parseJsonText } from '../base/json-exact.js';
 
 /** Rebuilds the engine state of a loaded database by replaying its records. */
 export function databaseOf(loaded: LoadedDb, deps: CreateDeps = systemCreateDeps): Database {
@@ -42,7 +43,7 @@ export function databaseOf(loaded: LoadedDb, deps: CreateDeps = systemCreateDeps
 
 function parseTransaction(text: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonText(text) as unknown;
   } catch (e) {
     throw new ToolError(`${JSON.stringify(text)}: syntax error: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -3,6 +3,7 @@
  * layer's connection is adapted to this in connector.ts; tests may supply a fake.
  */
 import type { Json } from '../base/json.js';
+import { jsonText } from '../base/json.js';
 
 /** A JSON-RPC error reply, carrying the `error` member as the server sent it. */
 export class RpcError extends Error {
@@ -19,7 +20,7 @@ export class RpcError extends Error {
       const details = o['details'];
       if (typeof tag === 'string') return typeof details === 'string' ? `${tag}: ${details}` : tag;
     }
-    return JSON.stringify(error);
+    return jsonText(error);
   }
 }
 

@@ -5,10 +5,12 @@
  * that table, list and csv output matches ovsdb-client cell for cell.
  */
 import type { Json } from '../base/json.js';
+import { jsonText } from '../base/json.js';
 import type { AtomType, ColumnInfo } from './schema-info.js';
 import { compareUtf8, formatG, formatOvsString } from './ovs-json.js';
 
-export type AtomValue = number | boolean | string;
+/** An atom; an int64 beyond ±2^53 is a bigint. */
+export type AtomValue = number | bigint | boolean | string;
 
 /** A decoded datum: keys sorted, `values` parallel to `keys` for maps. */
 export interface ClientDatum {
@@ -21,20 +23,23 @@ function decodeAtom(json: Json, type: AtomType): AtomValue {
     if (Array.isArray(json) && json.length === 2 && (json[0] === 'uuid' || json[0] === 'named-uuid') && typeof json[1] === 'string') {
       return json[1];
     }
-    throw new Error(`expected uuid, got ${JSON.stringify(json)}`);
+    throw new Error(`expected uuid, got ${jsonText(json)}`);
   }
   if (type === 'integer' || type === 'real') {
     if (typeof json === 'number') return json;
+    if (typeof json === 'bigint') return type === 'real' ? Number(json) : json;
   } else if (type === 'boolean') {
     if (typeof json === 'boolean') return json;
   } else if (typeof json === 'string') return json;
-  throw new Error(`expected ${type}, got ${JSON.stringify(json)}`);
+  throw new Error(`expected ${type}, got ${jsonText(json)}`);
 }
 
 /** 3-way comparison of two atoms of the same type (ovsdb_atom_compare_3way). */
 export function compareAtoms(a: AtomValue, b: AtomValue): number {
   if (typeof a === 'string' && typeof b === 'string') return compareUtf8(a, b);
-  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  const numeric = (x: AtomValue): x is number | bigint => typeof x === 'number' || typeof x === 'bigint';
+  // Mixed number/bigint comparisons are exact in JavaScript.
+  if (numeric(a) && numeric(b)) return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   return 0;
 }
@@ -43,7 +48,7 @@ export function compareAtoms(a: AtomValue, b: AtomValue): number {
 export function decodeDatum(json: Json, column: ColumnInfo): ClientDatum {
   if (column.value !== undefined) {
     if (!(Array.isArray(json) && json[0] === 'map' && Array.isArray(json[1]))) {
-      throw new Error(`expected map for column ${column.name}, got ${JSON.stringify(json)}`);
+      throw new Error(`expected map for column ${column.name}, got ${jsonText(json)}`);
     }
     const pairs = (json[1] as readonly Json[]).map((p): [AtomValue, AtomValue] => {
       if (!Array.isArray(p) || p.length !== 2) throw new Error(`bad map pair ${JSON.stringify(p)}`);

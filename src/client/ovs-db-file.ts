@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Json } from '../base/json.js';
 import { isJsonObject } from '../base/json.js';
 import { formatOvsJson } from './ovs-json.js';
+import { parseJsonText } from '../base/json-exact.js';
 
 /** One record, header and body, as bytes. */
 export function composeRecord(json: Json): Buffer {
@@ -34,7 +35,7 @@ export function parseRecords(bytes: Buffer): Json[] {
     const body = bytes.subarray(start, start + length);
     if (createHash('sha1').update(body).digest('hex') !== m[3]) throw new Error(`${pos}: record has bad SHA-1 checksum`);
     try {
-      out.push(JSON.parse(body.toString('utf8')) as Json);
+      out.push(parseJsonText(body.toString('utf8')));
     } catch (err) {
       throw new Error(`${pos}: record is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -44,9 +44,12 @@ function stripZeros(s: string): string {
   return s.replace(/0+$/, '').replace(/\.$/, '');
 }
 
-/** A JSON number as OVS prints it: integers as integers, everything else as `%.15g`. */
-export function formatOvsNumber(n: number): string {
-  if (Number.isInteger(n)) return Math.abs(n) < 1e21 ? String(n) : BigInt(n).toString();
+/**
+ * A JSON number as OVS prints it: integers as integers, everything else as `%.15g`. A number
+ * beyond ±2^53 is a real (an int64 that large is a bigint, base/json-exact.ts).
+ */
+export function formatOvsNumber(n: number | bigint): string {
+  if (typeof n === 'bigint' || Number.isSafeInteger(n)) return String(n);
   return formatG(n, 15);
 }
 
@@ -97,7 +100,7 @@ export function formatOvsJson(value: Json, options: OvsJsonOptions = {}): string
     if (v === null) parts.push('null');
     else if (v === true) parts.push('true');
     else if (v === false) parts.push('false');
-    else if (typeof v === 'number') parts.push(formatOvsNumber(v));
+    else if (typeof v === 'number' || typeof v === 'bigint') parts.push(formatOvsNumber(v));
     else if (typeof v === 'string') parts.push(formatOvsString(v));
     else if (Array.isArray(v)) {
       const arr = v as readonly Json[];

@@ -5,12 +5,13 @@
  * this interface and never on src/transport (STYLE.md §3: L3 never imports L2).
  */
 import type { Json } from '../base/json.js';
+import { jsonText } from '../base/json.js';
 import type { JsonRpcId, JsonRpcMessage } from './messages.js';
 
 /** The error object of a JSON-RPC error reply, raised by `request()`. */
 export class JsonRpcRemoteError extends Error {
   constructor(readonly error: Json) {
-    super(`remote error: ${typeof error === 'string' ? error : JSON.stringify(error)}`);
+    super(`remote error: ${typeof error === 'string' ? error : jsonText(error)}`);
   }
 }
 

@@ -4,7 +4,9 @@
  * Open vSwitch sends JSON-RPC messages with no delimiter between them (RFC 7047 §4: "JSON-RPC
  * over a stream"), so the receiver must find where one top-level value ends. This framer scans
  * the raw bytes once, tracking only what decides a boundary — inside-string, escape and nesting
- * depth — and hands each complete slice to the native `JSON.parse`. Every structural character
+ * depth — and hands each complete slice to the native `JSON.parse`, or, when the scan saw a
+ * number token JSON.parse could round (an int64 beyond ±2^53), to the exact parser of
+ * base/json-exact.ts, which yields such integers as bigint. Every structural character
  * in JSON is ASCII and every byte of a multi-byte UTF-8 sequence is >= 0x80, so a chunk split
  * inside a character never confuses the scan; decoding happens only on complete values. Inside
  * strings the scan jumps with native `indexOf`; the values a chunk completes are decoded with one
@@ -25,6 +27,7 @@
  */
 
 import type { Json } from '../base/json.js';
+import { MAX_EXACT_DIGITS, parseJsonExact } from '../base/json-exact.js';
 
 /** Limits on one top-level value. */
 export interface FramerLimits {
@@ -62,6 +65,11 @@ const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const DOT = 0x2e;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
 
 function isWhitespace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -69,10 +77,15 @@ function isWhitespace(b: number): boolean {
 
 type Parsed = { value: Json; error: undefined } | { value: undefined; error: FramerError };
 
-function parseText(text: string): Parsed {
+/**
+ * Parses one value's text. `exact` is set when the scan saw a number token that JSON.parse could
+ * round (over MAX_EXACT_DIGITS digits, or an exponent): that value goes through the exact parser,
+ * which keeps int64 integers as OVS does (base/json-exact.ts); all others take native JSON.parse.
+ */
+function parseText(text: string, exact: boolean): Parsed {
   try {
     // JSON.parse yields only JSON values, so its result is a Json by construction.
-    const value: Json = JSON.parse(text);
+    const value: Json = exact ? parseJsonExact(text) : JSON.parse(text);
     return { value, error: undefined };
   } catch (e) {
     const detail = e instanceof Error ? e.message : String(e);
@@ -99,6 +112,10 @@ export class JsonFramer {
   private readonly openers: Uint8Array;
   private inString = false;
   private escaped = false;
+  /** Length of the run of number digits just scanned (a token may span chunks). */
+  private digits = 0;
+  /** The value in progress holds a number token that needs the exact parser. */
+  private exact = false;
   private failed: FramerError | undefined;
   private skipRunDecodeChunks = 0;
 
@@ -135,10 +152,12 @@ export class JsonFramer {
     const openers = this.openers;
     let inString = this.inString;
     let escaped = this.escaped;
+    let digits = this.digits;
+    let exact = this.exact;
     // Start of the value in progress within this chunk (0 if it began in an earlier chunk).
     let start = depth > 0 ? 0 : -1;
     let nextBackslash = -1;
-    // Values wholly inside this chunk, as [start, end) pairs: decoded together at the end.
+    // Values wholly inside this chunk, as (start, end, exact) triples: decoded together at the end.
     const ranges: number[] = [];
     let i = 0;
     while (i < n) {
@@ -153,6 +172,8 @@ export class JsonFramer {
           return this.failAfter(chunk, ranges, values, { kind: 'syntax', message: `syntax error: unexpected byte 0x${b.toString(16).padStart(2, '0')} between JSON values` });
         }
         start = i;
+        digits = 0;
+        exact = false;
         depth = 1;
         openers[1] = b;
         i++;
@@ -190,6 +211,14 @@ export class JsonFramer {
         }
         const b = chunk[i] as number;
         i++;
+        if (b <= DIGIT_9 && b >= DIGIT_0) {
+          // Number digits: a token longer than JSON.parse keeps exact marks the value.
+          if (++digits > MAX_EXACT_DIGITS) exact = true;
+          continue;
+        }
+        if (b === DOT) continue; // a fraction's digits count with the integer part's
+        if ((b === LOWER_E || b === UPPER_E) && digits > 0) exact = true; // an exponent, not 'true'
+        digits = 0;
         if (b === QUOTE) {
           inString = true;
         } else if (b === LBRACE || b === LBRACKET) {
@@ -210,11 +239,11 @@ export class JsonFramer {
       if (closed) {
         if (this.pendingBytes > 0) {
           // The value began in an earlier chunk: it is the first one completed by this chunk.
-          const parsed = this.complete(chunk.subarray(start, i));
+          const parsed = this.complete(chunk.subarray(start, i), exact);
           if (parsed.error) return this.fail(values, parsed.error);
           values.push(parsed.value);
         } else {
-          ranges.push(start, i);
+          ranges.push(start, i, exact ? 1 : 0);
         }
         start = -1;
         inString = false;
@@ -235,12 +264,14 @@ export class JsonFramer {
     this.depth = depth;
     this.inString = inString;
     this.escaped = escaped;
+    this.digits = digits;
+    this.exact = exact;
     const error = this.parseRanges(chunk, ranges, values);
     return error ? this.fail(values, error) : { values, error: undefined };
   }
 
   /** Decodes and parses one complete top-level value whose tail is `last`. */
-  private complete(last: Uint8Array): Parsed {
+  private complete(last: Uint8Array, exact: boolean): Parsed {
     let bytes = last;
     if (this.pending.length > 0) {
       bytes = new Uint8Array(this.pendingBytes + last.length);
@@ -253,18 +284,18 @@ export class JsonFramer {
       this.pending = [];
       this.pendingBytes = 0;
     }
-    return this.decodeAndParse(bytes);
+    return this.decodeAndParse(bytes, exact);
   }
 
   /** Decodes (rejecting invalid UTF-8, as OVS does) and parses one whole value. */
-  private decodeAndParse(bytes: Uint8Array): Parsed {
+  private decodeAndParse(bytes: Uint8Array, exact: boolean): Parsed {
     let text: string;
     try {
       text = this.decoder.decode(bytes);
     } catch {
       return { value: undefined, error: { kind: 'syntax', message: 'syntax error: invalid UTF-8 in input' } };
     }
-    return parseText(text);
+    return parseText(text, exact);
   }
 
   /**
@@ -275,7 +306,7 @@ export class JsonFramer {
   private parseRanges(chunk: Uint8Array, ranges: readonly number[], values: Json[]): FramerError | undefined {
     if (ranges.length === 0) return undefined;
     const first = ranges[0] ?? 0;
-    const last = ranges[ranges.length - 1] ?? 0;
+    const last = ranges[ranges.length - 2] ?? 0;
     let text: string | undefined;
     // A peer that sent non-ASCII text recently probably still does: skip the whole-run decode
     // (wasted work then) for a few chunks before trying it again.
@@ -290,10 +321,11 @@ export class JsonFramer {
       if (text !== undefined && text.length !== last - first) this.skipRunDecodeChunks = 16;
     }
     const ascii = text !== undefined && text.length === last - first;
-    for (let r = 0; r < ranges.length; r += 2) {
+    for (let r = 0; r < ranges.length; r += 3) {
       const s = ranges[r] ?? 0;
       const e = ranges[r + 1] ?? 0;
-      const parsed = ascii && text !== undefined ? parseText(text.slice(s - first, e - first)) : this.decodeAndParse(chunk.subarray(s, e));
+      const exact = ranges[r + 2] === 1;
+      const parsed = ascii && text !== undefined ? parseText(text.slice(s - first, e - first), exact) : this.decodeAndParse(chunk.subarray(s, e), exact);
       if (parsed.error) return parsed.error;
       values.push(parsed.value);
     }

@@ -15,7 +15,7 @@
  * if (r.ok && r.message.kind === 'request') conn.send(responseMessage(r.message.id, r.message.params));
  */
 import type { Json, JsonObject } from '../base/json.js';
-import { isJsonObject } from '../base/json.js';
+import { isJsonObject, jsonText } from '../base/json.js';
 import { assertNever } from '../base/assert.js';
 
 /** A JSON-RPC id: any JSON value; OVS clients use numbers, ovs-appctl too, some use strings. */
@@ -134,5 +134,5 @@ export function messageToJson(m: JsonRpcMessage): JsonObject {
 
 /** The wire text of a message (no trailing delimiter: OVS needs none). */
 export function encodeMessage(m: JsonRpcMessage): string {
-  return JSON.stringify(messageToJson(m));
+  return jsonText(messageToJson(m));
 }

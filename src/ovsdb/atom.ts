@@ -3,6 +3,7 @@
  * wording, ordering (as ovsdb_atom_compare_3way) and text forms used in error messages.
  */
 import type { Json } from '../base/json.js';
+import { normaliseInteger } from '../base/json-exact.js';
 import { isUuid } from '../base/uuid.js';
 import type { Uuid } from '../base/uuid.js';
 import { OvsdbError, formatG, ovsJsonText, syntaxError } from './errors.js';
@@ -34,14 +35,45 @@ function unwrap(json: unknown, name: string): string | undefined {
   return undefined;
 }
 
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+/** True if `n` fits an int64. */
+export function isInt64(n: bigint): boolean {
+  return n >= INT64_MIN && n <= INT64_MAX;
+}
+
+/**
+ * An int64 in the atom's normal form: a number when safe, else a bigint (see Atom), or
+ * undefined when out of range.
+ */
+export function normalInteger(n: bigint): number | bigint | undefined {
+  return isInt64(n) ? normaliseInteger(n) : undefined;
+}
+
+/**
+ * The integer a JSON value holds, normalised, or undefined if it is not an OVS integer. Parsers
+ * (base/json-exact.ts) give an int64 beyond ±2^53 as a bigint, so a number beyond it is a real:
+ * -9223372036854775809 arrives as the double -2^63 and must be refused, as OVS does.
+ */
+function integerFromJson(json: unknown): number | bigint | undefined {
+  if (typeof json === 'number') return Number.isSafeInteger(json) ? (json === 0 ? 0 : json) : undefined;
+  if (typeof json === 'bigint') return normalInteger(json);
+  return undefined;
+}
+
 /** Parses `json` as an atom of `base` without checking constraints. Throws OvsdbError. */
 export function atomFromJsonUnchecked(base: BaseType, json: unknown, symtab?: SymbolTable): Atom {
   switch (base.type) {
-    case 'integer':
-      if (typeof json === 'number' && Number.isInteger(json)) return json;
+    case 'integer': {
+      const n = integerFromJson(json);
+      if (n !== undefined) return n;
       break;
+    }
     case 'real':
       if (typeof json === 'number') return json;
+      // An integer is accepted as a real (json_real()): a bigint rounds to the nearest double.
+      if (typeof json === 'bigint') return Number(json);
       break;
     case 'boolean':
       if (typeof json === 'boolean') return json;
@@ -114,6 +146,7 @@ function needsQuotes(s: string): boolean {
 export function atomToString(type: AtomicType, atom: Atom): string {
   switch (type) {
     case 'real': return formatG(atom as number, 15);
+    case 'integer': return String(atom);
     case 'string': return needsQuotes(atom as string) ? ovsJsonText(atom as string) : (atom as string);
     default: return String(atom);
   }
@@ -152,7 +185,7 @@ function checkString(s: string, base: BaseType): OvsdbError | undefined {
   return undefined;
 }
 
-function checkRange(x: number, min: number | undefined, max: number | undefined, str: (v: number) => string): OvsdbError | undefined {
+function checkRange<T extends number | bigint>(x: T, min: number | bigint | undefined, max: number | bigint | undefined, str: (v: T | number | bigint) => string): OvsdbError | undefined {
   if ((min === undefined || x >= min) && (max === undefined || x <= max)) return undefined;
   if (min !== undefined) {
     return new OvsdbError('constraint violation', max !== undefined
@@ -174,12 +207,10 @@ export function checkAtomConstraints(atom: Atom, base: BaseType): OvsdbError | u
   }
   switch (base.type) {
     case 'integer':
-      if (Math.abs(atom as number) >= 2 ** 63) {
-        return new OvsdbError('constraint violation', `${String(atom)} is out of the 64-bit integer range`);
-      }
-      return checkRange(atom as number, base.minInteger, base.maxInteger, String);
+      // Mixed number/bigint comparisons are exact in JavaScript.
+      return checkRange(atom as number | bigint, base.minInteger, base.maxInteger, String);
     case 'real':
-      return checkRange(atom as number, base.minReal, base.maxReal, (v) => formatG(v, 15));
+      return checkRange(atom as number, base.minReal, base.maxReal, (v) => formatG(Number(v), 15));
     case 'string':
       return checkString(atom as string, base);
     default:

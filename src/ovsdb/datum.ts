@@ -3,6 +3,7 @@
  * for maps). JSON forms: a bare atom is a one-element set, ["set", [...]], ["map", [[k, v], ...]].
  */
 import type { Json } from '../base/json.js';
+import { jsonText } from '../base/json.js';
 import { OvsdbError, syntaxError } from './errors.js';
 import {
   atomFromJson, atomToJson, atomToString, checkAtomConstraints, compareAtoms, defaultAtom,
@@ -151,7 +152,7 @@ export function compareDatums(a: Datum, b: Datum): number {
 
 /** A string that is equal for equal datums, for Map keys (indexes, row hashes). */
 export function datumKey(d: Datum): string {
-  return d.values ? JSON.stringify([d.keys, d.values]) : JSON.stringify(d.keys);
+  return d.values ? jsonText([d.keys, d.values]) : jsonText(d.keys);
 }
 
 /** Index of `key` in sorted `keys`, or -1. */

@@ -41,9 +41,10 @@ export function wrapError(error: OvsdbError, msg: string): OvsdbError {
   return Object.assign(e, { syntax: error.syntax }) as OvsdbError;
 }
 
-/** JSON text as OVS prints it with JSSF_SORT: keys sorted, reals as %.17g. */
+/** JSON text as OVS prints it with JSSF_SORT: keys sorted, reals as %.15g (DBL_DIG). */
 export function ovsJsonText(value: Json): string {
   if (typeof value === 'number') return formatJsonNumber(value);
+  if (typeof value === 'bigint') return value.toString();
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${(value as readonly Json[]).map(ovsJsonText).join(',')}]`;
   const obj = value as JsonObject;
@@ -51,9 +52,14 @@ export function ovsJsonText(value: Json): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${ovsJsonText(obj[k] as Json)}`).join(',')}}`;
 }
 
+/**
+ * A number as OVS writes it: an integer's digits, else a real with %.15g. A parsed number beyond
+ * ±2^53 is a real (an int64 that large arrives as a bigint, base/json-exact.ts): OVS printed
+ * 9223372036854775808 as "9.22337203685478e+18".
+ */
 function formatJsonNumber(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 2 ** 63) return canonicalJson(n);
-  return formatG(n, 17);
+  if (Number.isSafeInteger(n)) return canonicalJson(n);
+  return formatG(n, 15);
 }
 
 /** C printf("%.*g", precision, x). */

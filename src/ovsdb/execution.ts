@@ -275,10 +275,10 @@ const wait: Executor = (x, p) => {
   const cond = parseConditions(table, where, x.symtab);
   const columns = parseColumnSet(table, columnsJson).map((c) => c.name);
   let timeoutMs = Infinity;
-  if (typeof timeout === 'number') {
+  if (typeof timeout === 'number' || typeof timeout === 'bigint') {
     if (timeout < 0) return syntaxError(timeout, 'timeout must be nonnegative');
-    timeoutMs = timeout;
-    x.timeoutMs = Math.min(x.timeoutMs, timeout);
+    timeoutMs = Number(timeout);
+    x.timeoutMs = Math.min(x.timeoutMs, timeoutMs);
   }
   if (until !== '==' && until !== '!=') return syntaxError(until, '"until" must be "==" or "!="');
   const expected = new Set<string>();
@@ -293,7 +293,7 @@ const wait: Executor = (x, p) => {
   if (equal) equal = actual.size === expected.size;
   if ((until === '==') !== equal) {
     const elapsedMs = x.ctx.nowMs - x.ctx.startedMs;
-    if (typeof timeout === 'number' && elapsedMs >= timeoutMs) {
+    if (timeoutMs !== Infinity && elapsedMs >= timeoutMs) {
       return new OvsdbError('timed out', elapsedMs > 0 ? `"wait" timed out after ${elapsedMs} ms` : '"where" clause test failed');
     }
     return new OvsdbError('not supported', 'triggers not supported');

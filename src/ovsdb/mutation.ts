@@ -5,7 +5,7 @@
  */
 import { OvsdbError, syntaxError } from './errors.js';
 import type { SymbolTable } from './atom.js';
-import { checkAtomConstraints, compareAtoms } from './atom.js';
+import { checkAtomConstraints, compareAtoms, isInt64, normalInteger } from './atom.js';
 import {
   datumFromJson, datumSubtract, datumUnion, isMapType, isScalarType, isSetType, typeToEnglish,
 } from './datum.js';
@@ -65,10 +65,12 @@ export function parseMutations(table: TableSchema, json: unknown, symtab?: Symbo
   return json.map((m) => parseMutation(table, m, symtab));
 }
 
-const INT64_LIMIT = 2 ** 63;
+function rangeError(m: Mutator): OvsdbError {
+  return new OvsdbError('range error', `Result of "${m}" operation is out of range.`);
+}
 
-function scalarOp(m: Mutator, isInt: boolean, x: number, y: number): number | OvsdbError {
-  const range = new OvsdbError('range error', `Result of "${m}" operation is out of range.`);
+/** A real mutation (mutation.c add_double etc.): a non-finite result is a range error. */
+function realOp(m: Mutator, x: number, y: number): number | OvsdbError {
   let r: number;
   switch (m) {
     case '+=': r = x + y; break;
@@ -76,18 +78,44 @@ function scalarOp(m: Mutator, isInt: boolean, x: number, y: number): number | Ov
     case '*=': r = x * y; break;
     case '/=':
       if (y === 0) return new OvsdbError('domain error', 'Division by zero.');
-      r = isInt ? Math.trunc(x / y) : x / y;
+      r = x / y;
+      break;
+    case '%=': return new OvsdbError('ovsdb error', 'Operation not supported.');
+    default: return rangeError(m);
+  }
+  return Number.isFinite(r) ? r : rangeError(m);
+}
+
+/**
+ * An int64 mutation, exact (mutation.c add_int etc.): a result outside int64 is a range error,
+ * including INT64_MIN / -1 and INT64_MIN % -1 (C leaves both undefined; OVS refuses them).
+ * Division truncates toward zero and the remainder takes the dividend's sign, as in C.
+ */
+function integerOp(m: Mutator, x: number | bigint, y: number | bigint): number | bigint | OvsdbError {
+  // Safe operands whose double result is a safe integer were computed exactly: the common case.
+  if (typeof x === 'number' && typeof y === 'number' && m !== '/=' && m !== '%=') {
+    const r = m === '+=' ? x + y : m === '-=' ? x - y : x * y;
+    if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
+  }
+  const a = BigInt(x);
+  const b = BigInt(y);
+  let r: bigint;
+  switch (m) {
+    case '+=': r = a + b; break;
+    case '-=': r = a - b; break;
+    case '*=': r = a * b; break;
+    case '/=':
+      if (b === 0n) return new OvsdbError('domain error', 'Division by zero.');
+      r = a / b;
       break;
     case '%=':
-      if (!isInt) return new OvsdbError('ovsdb error', 'Operation not supported.');
-      if (y === 0) return new OvsdbError('domain error', 'Division by zero.');
-      r = x % y;
-      if (Object.is(r, -0)) r = 0;
+      if (b === 0n) return new OvsdbError('domain error', 'Division by zero.');
+      if (b === -1n && !isInt64(-a)) return rangeError(m);
+      r = a % b;
       break;
-    default: return range;
+    default: return rangeError(m);
   }
-  if (isInt ? (r >= INT64_LIMIT || r < -INT64_LIMIT) : !Number.isFinite(r)) return range;
-  return r;
+  return normalInteger(r) ?? rangeError(m);
 }
 
 function checkCount(t: ColumnType, d: Datum): OvsdbError | undefined {
@@ -111,11 +139,13 @@ export function applyMutation(m: Mutation, dst: Datum): Datum | OvsdbError {
     const d = datumSubtract(dst, m.arg);
     return checkCount(t, d) ?? d;
   }
-  const y = m.arg.keys[0] as number;
+  const y = m.arg.keys[0];
   const isInt = t.key.type === 'integer';
-  const keys: number[] = [];
+  const keys: Atom[] = [];
   for (const k of dst.keys) {
-    const r = scalarOp(m.mutator, isInt, k as number, y);
+    const r = isInt
+      ? integerOp(m.mutator, k as number | bigint, y as number | bigint)
+      : realOp(m.mutator, k as number, y as number);
     if (r instanceof OvsdbError) return r;
     keys.push(r);
   }

@@ -24,7 +24,9 @@ export function jsonTypeBit(v: unknown): number {
   if (v === false) return OP.FALSE;
   if (v === true) return OP.TRUE;
   if (typeof v === 'string') return OP.STRING;
-  if (typeof v === 'number') return Number.isInteger(v) ? OP.INTEGER : OP.REAL;
+  // A bigint is an int64 beyond ±2^53; a parsed number that large is a real (base/json-exact.ts).
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? OP.INTEGER : OP.REAL;
+  if (typeof v === 'bigint') return OP.INTEGER;
   if (Array.isArray(v)) return OP.ARRAY;
   if (typeof v === 'object') return OP.OBJECT;
   return 0;

@@ -18,8 +18,12 @@ import type { Uuid } from '../base/uuid.js';
 
 export type AtomicType = 'integer' | 'real' | 'boolean' | 'string' | 'uuid';
 
-/** An atom: integers and reals are numbers, uuids are their lowercase text. */
-export type Atom = number | boolean | string;
+/**
+ * An atom: reals are numbers; integers (int64) are numbers when safe (|x| <= 2^53 - 1) and
+ * bigints otherwise, never a bigint for a safe value, so `===` still compares them; uuids are
+ * their lowercase text.
+ */
+export type Atom = number | bigint | boolean | string;
 
 /**
  * A datum in OVS's canonical form: keys sorted ascending and unique; `values` is present only for
@@ -33,8 +37,8 @@ export interface Datum {
 export interface BaseType {
   readonly type: AtomicType;
   readonly enum?: readonly Atom[];
-  readonly minInteger?: number;
-  readonly maxInteger?: number;
+  readonly minInteger?: number | bigint;
+  readonly maxInteger?: number | bigint;
   readonly minReal?: number;
   readonly maxReal?: number;
   readonly minLength?: number;

@@ -5,6 +5,7 @@
  */
 import type { Json, JsonObject } from '../base/json.js';
 import { isJsonObject } from '../base/json.js';
+import { parseJsonText } from '../base/json-exact.js';
 import type { JournalRecord } from './journal-frame.js';
 import { decodeJournal } from './journal-frame.js';
 import type { FoundJournal } from './journal-file.js';
@@ -51,7 +52,7 @@ export interface RecoveredStore {
 export function parseJsonObject(text: string, what: string): JsonObject {
   let value: Json;
   try {
-    value = JSON.parse(text);
+    value = parseJsonText(text);
   } catch (e) {
     throw new Error(`corrupt database: ${what} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }

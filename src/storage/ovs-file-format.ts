@@ -25,6 +25,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Json, JsonObject } from '../base/json.js';
 import { isJsonObject } from '../base/json.js';
+import { parseJsonText } from '../base/json-exact.js';
+import { jsonText } from '../base/json.js';
 
 /** Magic of a standalone database file. */
 export const OVS_STANDALONE_MAGIC = 'JSON';
@@ -135,7 +137,7 @@ export function decodeOvsLog(bytes: Uint8Array, name: string): OvsLog {
     }
     let json: unknown;
     try {
-      json = JSON.parse(decoder.decode(body));
+      json = parseJsonText(decoder.decode(body));
     } catch (err) {
       throw new OvsFileError(`${name}: ${header.length} bytes starting at offset ${dataOffset} are not valid JSON (${err instanceof Error ? err.message : String(err)})`);
     }
@@ -173,7 +175,7 @@ function headerError(name: string, offset: number, buf: Buffer, first: boolean):
  * @example encodeOvsRecord({ _date: 0, Bridge: {} }).toString()
  */
 export function encodeOvsRecord(json: JsonObject | readonly Json[], magic: string = OVS_STANDALONE_MAGIC): Buffer {
-  const body = Buffer.from(`${JSON.stringify(json)}\n`, 'utf8');
+  const body = Buffer.from(`${jsonText(json)}\n`, 'utf8');
   return Buffer.concat([Buffer.from(`OVSDB ${magic} ${body.length} ${sha1Hex(body)}\n`, 'latin1'), body]);
 }
 

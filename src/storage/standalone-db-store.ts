@@ -35,6 +35,7 @@ import { encodeFrame } from './journal-frame.js';
 import { JournalFile, syncDirectory } from './journal-file.js';
 import { recoverStore, type StoredRecord } from './journal-recovery.js';
 import { KEY_FORMAT, KEY_KIND, KEY_SCHEMA, KEY_SNAPSHOT, STORE_FORMAT_VERSION, chunkKey, logKey } from './keys.js';
+import { jsonText } from '../base/json.js';
 
 export type { StoredRecord } from './journal-recovery.js';
 
@@ -174,7 +175,7 @@ export class StandaloneStore {
     await db.batch([
       { type: 'put', key: KEY_FORMAT, value: String(STORE_FORMAT_VERSION) },
       { type: 'put', key: KEY_KIND, value: 'standalone' },
-      { type: 'put', key: KEY_SCHEMA, value: JSON.stringify(schemaJson) },
+      { type: 'put', key: KEY_SCHEMA, value: jsonText(schemaJson) },
     ], { sync: true });
     const level: LevelState = { snapshotSeq: 0, legacyFirstSeq: 1, legacyNextSeq: 1, chunks: [], nextSeq: 1 };
     return new StandaloneStore(db, dir, level, { logRecords: 0, logBytes: 0, snapshotBytes: 0, journalNumber: 0 }, options);
@@ -227,7 +228,7 @@ export class StandaloneStore {
   append(record: StoredRecord, options: AppendOptions): Promise<void> {
     if (this.#failed) return Promise.reject(this.#failed);
     if (this.#closed) return Promise.reject(new Error(`${this.dir}: database store is closed`));
-    const text = JSON.stringify(record);
+    const text = jsonText(record);
     let frame: Buffer;
     try {
       frame = encodeFrame(this.#nextSeq, text);
@@ -411,7 +412,7 @@ export class StandaloneStore {
     if (this.#failed) return Promise.reject(this.#failed);
     if (this.#closed) return Promise.reject(new Error(`${this.dir}: database store is closed`));
     const upTo = this.#nextSeq - 1;
-    const text = JSON.stringify({ seq: upTo, record: snapshot });
+    const text = jsonText({ seq: upTo, record: snapshot });
     this.#logRecords = 0;
     this.#logBytes = 0;
     this.#snapshotBytes = text.length;
@@ -422,7 +423,7 @@ export class StandaloneStore {
       const ops: BatchOp[] = [{ type: 'put', key: KEY_SNAPSHOT, value: text }];
       for (let seq = level.legacyFirstSeq; seq < level.legacyNextSeq; seq++) ops.push({ type: 'del', key: logKey(seq) });
       for (const key of level.chunks) ops.push({ type: 'del', key });
-      if (schemaJson !== undefined) ops.push({ type: 'put', key: KEY_SCHEMA, value: JSON.stringify(schemaJson) });
+      if (schemaJson !== undefined) ops.push({ type: 'put', key: KEY_SCHEMA, value: jsonText(schemaJson) });
       this.#levelBatches++;
       await this.#db.batch<string, string | Buffer>(ops, { sync: true });
       level.snapshotSeq = upTo;

@@ -16,6 +16,7 @@
  * const r = await unixctlCall('/run/ovsdb-ts.ctl', 'ovsdb-server/list-dbs', []);
  */
 import type { Json } from '../base/json.js';
+import { jsonText } from '../base/json.js';
 import { JsonRpcRemoteError } from '../jsonrpc/channel.js';
 import type { JsonRpcRequest } from '../jsonrpc/messages.js';
 import { connect } from './connect.js';
@@ -169,9 +170,9 @@ export async function unixctlCall(path: string, command: string, args: readonly 
   const timer = setTimeout(() => conn.close(), timeoutMs);
   try {
     const result = await conn.request(command, args);
-    return { ok: true, text: typeof result === 'string' ? result : JSON.stringify(result) };
+    return { ok: true, text: typeof result === 'string' ? result : jsonText(result) };
   } catch (e) {
-    if (e instanceof JsonRpcRemoteError) return { ok: false, text: typeof e.error === 'string' ? e.error : JSON.stringify(e.error) };
+    if (e instanceof JsonRpcRemoteError) return { ok: false, text: typeof e.error === 'string' ? e.error : jsonText(e.error) };
     throw e;
   } finally {
     clearTimeout(timer);

@@ -190,7 +190,7 @@ describe('StandaloneStore', () => {
     ['a journal move every 50 records (kill lands mid-move)', ['50']],
   ])('after SIGKILL mid-way, every acknowledged append is found on reopen (%s)', async (_name, extraArgs) => {
     const out = join(root, `child${n}`);
-    const env = transpileForChild(['src/base/json.ts', 'src/storage/keys.ts', 'src/storage/journal-frame.ts', 'src/storage/journal-file.ts', 'src/storage/journal-recovery.ts', 'src/storage/standalone-db-store.ts', 'test/storage/append-child.ts'], out);
+    const env = transpileForChild(['src/base/json.ts', 'src/base/json-exact.ts', 'src/storage/keys.ts', 'src/storage/journal-frame.ts', 'src/storage/journal-file.ts', 'src/storage/journal-recovery.ts', 'src/storage/standalone-db-store.ts', 'test/storage/append-child.ts'], out);
     const dir = newDir();
     const child = spawn(process.execPath, [join(out, 'test/storage/append-child.js'), dir, ...extraArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const acked = new Set<number>();

@@ -15,6 +15,7 @@ import { TablePrinter, tableTimestamp } from '../table-format.js';
 import type { Cell } from '../table-format.js';
 import type { ClientCliOptions, ClientIo } from './context.js';
 import { CommandError } from './context.js';
+import { parseJsonText } from '../../base/json-exact.js';
 
 interface MonitoredTable {
   readonly table: TableInfo;
@@ -141,7 +142,7 @@ export async function runMonitor(
     const tableName = rest[1] as string;
     if (!schema.tables.has(tableName)) throw new CommandError(`${database} does not have a table named "${tableName}"`);
     try {
-      condition = JSON.parse(rest[0] as string) as Json;
+      condition = parseJsonText(rest[0] as string);
     } catch (err) {
       throw new CommandError(`"${rest[0] ?? ''}": ${err instanceof Error ? err.message : String(err)}`);
     }

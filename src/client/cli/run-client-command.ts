@@ -18,6 +18,7 @@ import { CommandError, defaultRemote, openRpc } from './context.js';
 import type { ClientCliOptions, ClientIo, NeedKind, Opened } from './context.js';
 import { runDump } from './dump-command.js';
 import { runMonitor } from './monitor-command.js';
+import { parseJsonText } from '../../base/json-exact.js';
 
 interface CommandSpec {
   readonly need: NeedKind;
@@ -44,7 +45,7 @@ async function withRpc(
 
 function parseJsonArg(s: string): Json {
   try {
-    return JSON.parse(s) as Json;
+    return parseJsonText(s);
   } catch (err) {
     throw new CommandError(`"${s}": ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -85,7 +86,7 @@ async function schemaFileCommand(args: string[], opts: ClientCliOptions, io: Cli
   const file = args[args.length - 1] as string;
   let schema: Json;
   try {
-    schema = JSON.parse(await io.readFile(file)) as Json;
+    schema = parseJsonText(await io.readFile(file));
   } catch (err) {
     throw new CommandError(`${file}: ${err instanceof Error ? err.message : String(err)}`);
   }

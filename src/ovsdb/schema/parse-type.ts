@@ -48,14 +48,17 @@ export function parseBaseType(json: Json): BaseType {
     } else if (type === 'integer') {
       const min = p.member('minInteger', OP.INTEGER | OP.OPTIONAL);
       const max = p.member('maxInteger', OP.INTEGER | OP.OPTIONAL);
-      if (typeof min === 'number') base.minInteger = min;
-      if (typeof max === 'number') base.maxInteger = max;
-      if (typeof min === 'number' && typeof max === 'number' && min > max) {
+      const isInt = (v: unknown): v is number | bigint => typeof v === 'number' || typeof v === 'bigint';
+      if (isInt(min)) base.minInteger = min;
+      if (isInt(max)) base.maxInteger = max;
+      if (isInt(min) && isInt(max) && min > max) {
         throw syntaxError(json, 'minInteger exceeds maxInteger');
       }
     } else if (type === 'real') {
-      const min = p.member('minReal', OP.NUMBER | OP.OPTIONAL);
-      const max = p.member('maxReal', OP.NUMBER | OP.OPTIONAL);
+      // An integer literal beyond ±2^53 arrives as a bigint; a real bound is a double.
+      const asReal = (v: Json | undefined): Json | undefined => (typeof v === 'bigint' ? Number(v) : v);
+      const min = asReal(p.member('minReal', OP.NUMBER | OP.OPTIONAL));
+      const max = asReal(p.member('maxReal', OP.NUMBER | OP.OPTIONAL));
       if (typeof min === 'number') base.minReal = min;
       if (typeof max === 'number') base.maxReal = max;
       if (typeof min === 'number' && typeof max === 'number' && min > max) {
