@@ -53,6 +53,11 @@ export interface JsonRpcChannel {
   respondError(id: JsonRpcId, error: Json): void;
   /** Sends any message as is. */
   send(message: JsonRpcMessage): void;
+  /**
+   * Sends a message already encoded with encodeMessage (messages.ts), so that one text can be
+   * shared by many receivers (monitor fan-out). Optional: callers fall back to `send`.
+   */
+  sendEncoded?(text: string): void;
   /** Resolves once the backlog is empty (immediately if it is). */
   drained(): Promise<void>;
   /** Flushes what is queued, then closes. Idempotent. */

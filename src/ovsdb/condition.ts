@@ -73,13 +73,42 @@ function columnValue(row: Row, column: ColumnSchema): Datum {
   return d ?? { keys: [], values: undefined };
 }
 
+/**
+ * The single atom of a scalar or optional-scalar column's value, `undefined` when empty or when
+ * the column is not scalar-like. Reads the row directly, without building a Datum, since this
+ * runs once per row and clause in table scans and monitor filtering.
+ */
+function scalarField(row: Row, name: string): Atom | undefined {
+  if (name === '_uuid') return row.uuid;
+  if (name === '_version') return row.version;
+  const d = row.columns.get(name);
+  return d !== undefined && d.keys.length === 1 ? d.keys[0] : undefined;
+}
+
 /** ovsdb_clause_evaluate(). */
 export function evaluateClause(clause: Clause, row: Row): boolean {
   if (clause.kind === 'bool') return clause.value;
   const type = clause.column.type;
-  const field = columnValue(row, clause.column);
   const arg = clause.arg;
   const fn = clause.fn;
+  const scalarLike = type.value === undefined && type.max === 1 && (type.min === 1 || type.min === 0);
+  if (scalarLike && arg.keys.length === 1) {
+    // Fast path: one atom against one atom (the common `col == value` where clause).
+    const a = scalarField(row, clause.column.name);
+    if (a !== undefined) {
+      const b = arg.keys[0] as Atom;
+      const cmp = a === b ? 0 : compareAtoms(a, b);
+      switch (fn) {
+        case '<': return cmp < 0;
+        case '<=': return cmp <= 0;
+        case '==': case 'includes': return cmp === 0;
+        case '!=': case 'excludes': return cmp !== 0;
+        case '>=': return cmp >= 0;
+        case '>': return cmp > 0;
+      }
+    }
+  }
+  const field = columnValue(row, clause.column);
   const ordered = fn === '<' || fn === '<=' || fn === '>' || fn === '>=';
   if (isOptionalScalarType(type) && field.keys.length === 0 && ordered) return false;
   if ((isScalarType(type) || isOptionalScalarType(type)) && field.keys.length === 1 && arg.keys.length === 1) {
@@ -113,6 +142,57 @@ export function evaluateAny(cond: Condition, row: Row): boolean {
   if (cond.clauses.length === 0) return true;
   for (const c of cond.clauses) if (evaluateClause(c, row)) return true;
   return false;
+}
+
+/** A clause or condition compiled to a row predicate (see compileCondition). */
+export type RowPredicate = (row: Row) => boolean;
+
+/**
+ * One clause as a predicate. Equality on a scalar-like column (the usual `col == value` of
+ * selects and monitor conditions) reads the atom straight from the row's column map and
+ * compares it without building a Datum; any other shape goes through evaluateClause.
+ */
+function compileClause(clause: Clause): RowPredicate {
+  if (clause.kind === 'bool') return clause.value ? () => true : () => false;
+  const type = clause.column.type;
+  const name = clause.column.name;
+  const scalarLike = type.value === undefined && type.max === 1 && (type.min === 1 || type.min === 0);
+  if (!scalarLike || clause.arg.keys.length !== 1 || name === '_uuid' || name === '_version') {
+    return (row) => evaluateClause(clause, row);
+  }
+  if (clause.fn !== '==' && clause.fn !== 'includes' && clause.fn !== '!=' && clause.fn !== 'excludes') {
+    return (row) => evaluateClause(clause, row);
+  }
+  const b = clause.arg.keys[0] as Atom;
+  const negate = clause.fn === '!=' || clause.fn === 'excludes';
+  return (row) => {
+    const d = row.columns.get(name);
+    if (d === undefined || d.keys.length !== 1) return evaluateClause(clause, row);
+    const a = d.keys[0] as Atom;
+    // Strings compare equal only when identical (compareAtoms orders by UTF-8 bytes).
+    const eq = a === b || (typeof a !== 'string' && compareAtoms(a, b) === 0);
+    return eq !== negate;
+  };
+}
+
+const compiledAll = new WeakMap<Condition, RowPredicate>();
+const compiledAny = new WeakMap<Condition, RowPredicate>();
+
+/**
+ * `evaluate` (mode 'all', transact `where`) or `evaluateAny` (mode 'any', monitor_cond) as a
+ * predicate compiled once per parsed condition and cached, for loops over many rows.
+ */
+export function compileCondition(cond: Condition, mode: 'all' | 'any'): RowPredicate {
+  const cache = mode === 'all' ? compiledAll : compiledAny;
+  let fn = cache.get(cond);
+  if (fn) return fn;
+  const preds = cond.clauses.map(compileClause);
+  if (preds.length === 0) fn = () => true;
+  else if (preds.length === 1) fn = preds[0] as RowPredicate;
+  else if (mode === 'all') fn = (row) => { for (const p of preds) if (!p(row)) return false; return true; };
+  else fn = (row) => { for (const p of preds) if (p(row)) return true; return false; };
+  cache.set(cond, fn);
+  return fn;
 }
 
 /**

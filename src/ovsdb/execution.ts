@@ -8,7 +8,7 @@ import { isJsonObject } from '../base/json.js';
 import type { Uuid } from '../base/uuid.js';
 import { isUuid } from '../base/uuid.js';
 import type { SymbolTable } from './atom.js';
-import { evaluate, indexEqualityTarget, parseConditions, uuidEqualityTarget } from './condition.js';
+import { compileCondition, evaluate, indexEqualityTarget, parseConditions, uuidEqualityTarget } from './condition.js';
 import type { Condition } from './condition.js';
 import { checkDatumConstraints, datumEquals, datumFromJson, compareDatums } from './datum.js';
 import { OvsdbError, syntaxError } from './errors.js';
@@ -118,7 +118,8 @@ function query(x: Execution, table: TableSchema, cond: Condition): Row[] {
   const out: Row[] = [];
   const viaIndex = indexEqualityTarget(cond, table.indexes);
   const rows = viaIndex ? x.txn.indexCandidates(table.name, viaIndex.index, viaIndex.key) : x.txn.scan(table.name);
-  for (const row of rows) if (evaluate(cond, row)) out.push(row);
+  const matches = compileCondition(cond, 'all');
+  for (const row of rows) if (matches(row)) out.push(row);
   return out;
 }
 
@@ -189,13 +190,16 @@ const select: Executor = (x, p, result) => {
   const rows = query(x, table, cond);
   sortRows(rows, sort);
   // ovsdb_query_distinct(): rows identical on the selected columns appear once.
-  const seen = new Set<string>();
+  // Rows differ on _uuid, so when it is selected every row is distinct and no key is built.
   const names = columns.map((c) => c.name);
+  const seen = names.includes('_uuid') ? undefined : new Set<string>();
   const out: Json[] = [];
   for (const r of rows) {
-    const k = rowKey(r, names);
-    if (seen.has(k)) continue;
-    seen.add(k);
+    if (seen) {
+      const k = rowKey(r, names);
+      if (seen.has(k)) continue;
+      seen.add(k);
+    }
     out.push(rowToJson(table, r, columns));
   }
   result['rows'] = out;

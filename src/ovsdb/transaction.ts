@@ -59,14 +59,21 @@ export class Txn {
   }
 
   /** Every row of `table` as this transaction sees it. */
-  *scan(table: string): Generator<Row> {
+  scan(table: string): Iterable<Row> {
     const overlay = this.byTable.get(table);
+    // Untouched table (every read-only transaction): the committed rows as they are, without
+    // a per-row overlay lookup or generator step.
+    if (overlay === undefined || overlay.size === 0) return this.db.rows(table).values();
+    return this.scanOverlay(table, overlay);
+  }
+
+  private *scanOverlay(table: string, overlay: ReadonlyMap<Uuid, TxnRow>): Generator<Row> {
     for (const [uuid, row] of this.db.rows(table)) {
-      const tr = overlay?.get(uuid);
+      const tr = overlay.get(uuid);
       if (!tr) yield row;
       else if (tr.new) yield tr.new;
     }
-    if (overlay) for (const tr of overlay.values()) if (!tr.old && tr.new) yield tr.new;
+    for (const tr of overlay.values()) if (!tr.old && tr.new) yield tr.new;
   }
 
   /**

@@ -14,7 +14,7 @@
  */
 import type { Json } from '../base/json.js';
 import type { Uuid } from '../base/uuid.js';
-import { evaluateAny, type Condition } from '../ovsdb/condition.js';
+import { compileCondition, type Condition } from '../ovsdb/condition.js';
 import type { Row, RowChange, RowChanges } from '../ovsdb/types.js';
 import type { MonitorVersion, TableMonitorSpec } from './monitor-request.js';
 import { changedColumns, rowJsonAll, rowJsonDiff, rowJsonNonDefault } from './row-update.js';
@@ -24,7 +24,8 @@ type RowUpdates = { [uuid: string]: Json };
 export type TableUpdates = { [table: string]: RowUpdates };
 
 function matches(cond: Condition | undefined, row: Row): boolean {
-  return cond === undefined || evaluateAny(cond, row);
+  // Compiled once per condition (cached), as this runs per changed row per monitor.
+  return cond === undefined || compileCondition(cond, 'any')(row);
 }
 
 export class Monitor {

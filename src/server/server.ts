@@ -17,7 +17,7 @@ import type { Json } from '../base/json.js';
 import type { Clock } from '../base/clock.js';
 import type { Uuid } from '../base/uuid.js';
 import type { JsonRpcChannel } from '../jsonrpc/channel.js';
-import type { JsonRpcId } from '../jsonrpc/messages.js';
+import { encodeMessage, type JsonRpcId } from '../jsonrpc/messages.js';
 import type { AppliedCommit, DatabaseBackend } from './database-backend.js';
 import { LockTable, type LockManager } from './locks.js';
 import type { TableUpdates } from './monitor.js';
@@ -192,7 +192,7 @@ export class OvsdbServer implements RpcContext, SessionHost {
   /** Computes every monitor's update for one commit now, and sends them after it is safe. */
   #fanOut(backend: DatabaseBackend, monitors: ReadonlySet<MonitorBinding>, commit: AppliedCommit): void {
     if (monitors.size === 0) return;
-    const sends: { s: Session; method: string; params: Json[] }[] = [];
+    const sends: { s: Session; method: string; params: Json[]; shareKey: string | undefined }[] = [];
     const shared = new Map<string, TableUpdates | undefined>();
     for (const b of monitors) {
       const key = b.monitor.specKey;
@@ -202,11 +202,21 @@ export class OvsdbServer implements RpcContext, SessionHost {
       else shared.set(key, (u = b.monitor.update(commit.changes)));
       if (u === undefined) continue;
       const m = b.monitor;
-      sends.push({ s: b.session, method: UPDATE_METHOD[m.version], params: m.version === 3 ? [m.id, commit.txnId, u] : [m.id, u] });
+      // Monitors of equal spec and equal id get byte-identical notifications: encode once.
+      const shareKey = key === undefined ? undefined : `${m.version}\u0000${key}\u0000${JSON.stringify(m.id)}`;
+      sends.push({ s: b.session, method: UPDATE_METHOD[m.version], params: m.version === 3 ? [m.id, commit.txnId, u] : [m.id, u], shareKey });
     }
     if (sends.length === 0) return;
     backend.afterPending(() => {
-      for (const x of sends) x.s.notify(x.method, x.params);
+      const texts = new Map<string, string>();
+      for (const x of sends) {
+        let text: string | undefined;
+        if (x.shareKey !== undefined) {
+          text = texts.get(x.shareKey);
+          if (text === undefined) texts.set(x.shareKey, (text = encodeMessage({ kind: 'notification', method: x.method, params: x.params })));
+        }
+        x.s.notify(x.method, x.params, text);
+      }
     });
   }
 

@@ -60,13 +60,18 @@ export class Session {
   }
 
   /** Sends a notification (no-op once closed). */
-  notify(method: string, params: readonly Json[]): void {
+  /**
+   * Sends a notification. `encoded`, when given, is its text as encodeMessage builds it, shared
+   * with other sessions receiving the same notification (monitor fan-out).
+   */
+  notify(method: string, params: readonly Json[], encoded?: string): void {
     if (this.#closed) return;
     if (this.channel.backlogBytes > MAX_BACKLOG_BYTES) {
       this.close();
       return;
     }
-    this.channel.notify(method, params);
+    if (encoded !== undefined && this.channel.sendEncoded) this.channel.sendEncoded(encoded);
+    else this.channel.notify(method, params);
   }
 
   reply(id: JsonRpcId, result: Json): void {

