@@ -85,6 +85,18 @@ function scalarField(row: Row, name: string): Atom | undefined {
   return d !== undefined && d.keys.length === 1 ? d.keys[0] : undefined;
 }
 
+/** A function applied to one atom against one atom, given their comparison (RFC 7047 §5.1). */
+function orderResult(fn: ConditionFunction, cmp: number): boolean {
+  switch (fn) {
+    case '<': return cmp < 0;
+    case '<=': return cmp <= 0;
+    case '==': case 'includes': return cmp === 0;
+    case '!=': case 'excludes': return cmp !== 0;
+    case '>=': return cmp >= 0;
+    case '>': return cmp > 0;
+  }
+}
+
 /** ovsdb_clause_evaluate(). */
 export function evaluateClause(clause: Clause, row: Row): boolean {
   if (clause.kind === 'bool') return clause.value;
@@ -97,30 +109,14 @@ export function evaluateClause(clause: Clause, row: Row): boolean {
     const a = scalarField(row, clause.column.name);
     if (a !== undefined) {
       const b = arg.keys[0] as Atom;
-      const cmp = a === b ? 0 : compareAtoms(a, b);
-      switch (fn) {
-        case '<': return cmp < 0;
-        case '<=': return cmp <= 0;
-        case '==': case 'includes': return cmp === 0;
-        case '!=': case 'excludes': return cmp !== 0;
-        case '>=': return cmp >= 0;
-        case '>': return cmp > 0;
-      }
+      return orderResult(fn, a === b ? 0 : compareAtoms(a, b));
     }
   }
   const field = columnValue(row, clause.column);
   const ordered = fn === '<' || fn === '<=' || fn === '>' || fn === '>=';
   if (isOptionalScalarType(type) && field.keys.length === 0 && ordered) return false;
   if ((isScalarType(type) || isOptionalScalarType(type)) && field.keys.length === 1 && arg.keys.length === 1) {
-    const cmp = compareAtoms(field.keys[0] as Atom, arg.keys[0] as Atom);
-    switch (fn) {
-      case '<': return cmp < 0;
-      case '<=': return cmp <= 0;
-      case '==': case 'includes': return cmp === 0;
-      case '!=': case 'excludes': return cmp !== 0;
-      case '>=': return cmp >= 0;
-      case '>': return cmp > 0;
-    }
+    return orderResult(fn, compareAtoms(field.keys[0] as Atom, arg.keys[0] as Atom));
   }
   switch (fn) {
     case '==': return datumEquals(field, arg);
