@@ -96,7 +96,7 @@ export function numberFromToken(token: string): number | bigint | string {
     }
   }
   if (i !== token.length) return 'syntax error in number';
-  // OVS suppresses negative zero as a matter of policy: any zero is the integer 0.
+  // OVS suppresses negative zero as a matter of policy: every zero is the integer 0.
   if (significand === 0n) return 0;
   if (!imprecise) {
     while (pow10 > 0 && significand < ULLONG_MAX_DIV_10) {

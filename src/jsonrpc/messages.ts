@@ -18,7 +18,7 @@ import type { Json, JsonObject } from '../base/json.js';
 import { isJsonObject, jsonText } from '../base/json.js';
 import { assertNever } from '../base/assert.js';
 
-/** A JSON-RPC id: any JSON value; OVS clients use numbers, ovs-appctl too, some use strings. */
+/** A JSON-RPC id, which may be whatever JSON value the caller chose; OVS clients use numbers, ovs-appctl too, some use strings. */
 export type JsonRpcId = Json;
 
 export interface JsonRpcRequest {

@@ -66,7 +66,7 @@ export function buildRecord(txn: Txn, meta: (t: string) => TableMeta):
   return changes.length ? { record, changes, olds } : undefined;
 }
 
-/** An empty object meant for uuid keys (JSON.stringify and Object.entries treat it as any other). */
+/** An empty object meant for uuid keys (JSON.stringify and Object.entries treat it like a plain object). */
 function uuidKeyedObject(): { [u: string]: JsonObject | null } {
   return Object.create(null) as { [u: string]: JsonObject | null };
 }

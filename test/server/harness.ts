@@ -89,6 +89,10 @@ export async function startInProcess(schemas: readonly JsonObject[] = [TEST_SCHE
 }
 
 /** Sends a request and returns the reply's result, failing on an error reply. */
+/** A predicate for a received JSON-RPC notification with the given method. */
+export const isNotification = (method: string) => (m: unknown): boolean =>
+  typeof m === 'object' && m !== null && (m as { method?: unknown }).method === method;
+
 export async function call(c: RawClient, method: string, params: unknown): Promise<unknown> {
   const r = (await c.request(method, params)) as { result?: unknown; error?: unknown };
   if (r.error !== null && r.error !== undefined) throw new Error(`${method} failed: ${JSON.stringify(r.error)}`);

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawClient } from '../helpers/raw-client.js';
-import { call, callError, startInProcess, type InProcessServer } from './harness.js';
+import { call, callError, isNotification, startInProcess, type InProcessServer } from './harness.js';
 
 let srv: InProcessServer;
 beforeAll(async () => {
@@ -17,9 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await srv.stop();
 });
-
-const isNotification = (method: string) => (m: unknown) =>
-  typeof m === 'object' && m !== null && (m as { method?: unknown }).method === method;
 
 /** Messages received after a round trip that every earlier message must precede. */
 async function settle(c: RawClient): Promise<unknown[]> {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawClient } from '../helpers/raw-client.js';
-import { call, callError, startInProcess, TEST_SCHEMA, type InProcessServer } from './harness.js';
+import { call, callError, isNotification, startInProcess, TEST_SCHEMA, type InProcessServer } from './harness.js';
 
 let srv: InProcessServer;
 beforeAll(async () => {
@@ -14,9 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await srv.stop();
 });
-
-const isNotification = (method: string) => (m: unknown) =>
-  typeof m === 'object' && m !== null && (m as { method?: unknown }).method === method;
 
 async function insert(c: RawClient, row: Record<string, unknown>): Promise<string> {
   const r = (await call(c, 'transact', ['T', { op: 'insert', table: 'A', row }])) as [{ uuid: [string, string] }];
