@@ -52,7 +52,8 @@ describe('ovsdb-ts server process', () => {
     const port = await freePort();
     const pidfile = join(dir, 'a.pid');
     const logFile = join(dir, 'a.log');
-    const p = await spawnServer([`--remote=punix:${sock}`, `--remote=ptcp:${port}:127.0.0.1`, `--unixctl=${join(dir, 'a.ctl')}`, `--pidfile=${pidfile}`, `--log-file=${logFile}`, db], sock);
+    // Remotes are bound in order; the unix socket this waits for comes last, so TCP is up by then.
+    const p = await spawnServer([`--remote=ptcp:${port}:127.0.0.1`, `--remote=punix:${sock}`, `--unixctl=${join(dir, 'a.ctl')}`, `--pidfile=${pidfile}`, `--log-file=${logFile}`, db], sock);
     procs.push(p);
     expect(readFileSync(pidfile, 'utf8').trim()).toBe(String(p.proc.pid));
     const viaUnix = await RawClient.connect({ path: sock });
