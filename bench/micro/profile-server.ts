@@ -1,0 +1,52 @@
+/**
+ * Micro-benchmark helper (not run in CI): runs our server alone under the write-16 load with
+ * extra node options (e.g. --cpu-prof), for profiling without the real server in the run.
+ *
+ *   PROFILE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" \
+ *     node dist/bench/micro/profile-server.js [connections=16] [durationMs=4000] [root=.]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { OvsdbClient } from '../../src/client/index.js';
+import { benchSchema, DB } from '../scenarios.js';
+
+async function main(): Promise<void> {
+  const connections = Number(process.argv[2] ?? 16);
+  const durationMs = Number(process.argv[3] ?? 4000);
+  const root = resolve(process.argv[4] ?? '.');
+  const dir = mkdtempSync(join(tmpdir(), 'ovsdb-ts-prof-'));
+  const schemaPath = join(dir, 'bench.ovsschema');
+  writeFileSync(schemaPath, JSON.stringify(benchSchema));
+  const cli = join(root, 'dist/src/cli/main.js');
+  const dbPath = join(dir, 'p.db');
+  execFileSync(process.execPath, [cli, 'tool', 'create', dbPath, schemaPath], { stdio: 'pipe' });
+  const sock = join(dir, 'p.sock');
+  const nodeArgs = (process.env['PROFILE_NODE_ARGS'] ?? '').split(' ').filter((x) => x.length > 0);
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'server', `--remote=punix:${sock}`, dbPath], { stdio: 'inherit' });
+  while (!existsSync(sock)) await new Promise((r) => setTimeout(r, 10));
+  const cs = await Promise.all(Array.from({ length: connections }, () => OvsdbClient.connect(`unix:${sock}`, { requestTimeoutMs: 60_000 })));
+  let count = 0;
+  let serial = 0;
+  const u0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + durationMs;
+  await Promise.all(cs.map(async (c) => {
+    while (performance.now() < end) {
+      await c.transact(DB, [{ op: 'insert', table: 'Item', row: { name: `w${serial++}`, n: serial } }]);
+      count++;
+    }
+  }));
+  const ms = performance.now() - t0;
+  const u = process.cpuUsage(u0);
+  process.stdout.write(`${((count / ms) * 1000).toFixed(0)} txn/s; load generator ${((u.user + u.system) / count).toFixed(1)} us CPU/txn (${(u.system / count).toFixed(1)} sys)\n`);
+  for (const c of cs) c.close();
+  await new Promise<void>((res) => { child.once('exit', () => res()); child.kill('SIGTERM'); });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});
