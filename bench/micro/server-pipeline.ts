@@ -10,7 +10,6 @@
  *
  *   node dist/bench/micro/server-pipeline.js [connections=16] [transactions=60000] [rounds=3]
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +23,7 @@ import { parseSchema } from '../../src/ovsdb/index.js';
 import { OvsdbServer, replay, silentLogger, StandaloneHost } from '../../src/server/index.js';
 import { StandaloneStore } from '../../src/storage/standalone-db-store.js';
 import { benchSchema, DB } from '../scenarios.js';
+import { randomUuid } from '../../src/cli/random-uuid.js';
 
 /** A channel that frames and decodes what it is fed and counts the replies it is asked to send. */
 class FakeChannel implements JsonRpcChannel {
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     (await StandaloneStore.create(dbDir, benchSchema as JsonObject)).close().catch(() => undefined);
     await new Promise((r) => setTimeout(r, 100));
     const opened = await StandaloneStore.open(dbDir);
-    const newUuid = (): Uuid => randomUUID() as Uuid;
+    const newUuid = (): Uuid => randomUuid();
     const server = new OvsdbServer({ clock: systemClock, newUuid, logger: silentLogger });
     const host = new StandaloneHost({
       db: replay(parseSchema(opened.schemaJson), opened.records), store: opened.store, clock: systemClock, newUuid,

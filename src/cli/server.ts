@@ -10,7 +10,6 @@
  * ./.ovsdb-ts/ovnnb_db) on ptcp:6641:127.0.0.1, which is what `npm start` runs.
  */
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +31,7 @@ import { listen, type Listener } from '../transport/listen.js';
 import type { TlsFiles } from '../transport/tls-files.js';
 import { UnixctlServer } from '../transport/unixctl.js';
 import { parseJsonText } from '../base/json-exact.js';
+import { randomUuid } from './random-uuid.js';
 
 const VERSION = 'ovsdb-ts 0.1.0';
 const DETACHED_ENV = 'OVSDB_TS_DETACHED_CHILD';
@@ -52,8 +52,8 @@ interface ServerCliOptions {
   verbose: string[];
 }
 
-/** crypto.randomUUID() already returns lowercase RFC 4122 text: no need to re-validate it. */
-const newUuid = (): Uuid => randomUUID() as Uuid;
+/** Lowercase RFC 4122 text by construction: no need to re-validate it. */
+const newUuid = (): Uuid => randomUuid();
 
 function packageRoot(): string {
   // dist/src/cli/server.js → the package root holds schemas/.

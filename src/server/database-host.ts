@@ -84,6 +84,8 @@ interface Pending {
   cancelTimer: (() => void) | undefined;
 }
 
+const TXN_COUNTER_BASE = 2 ** 44;
+
 const FINISHED: TxnTicket = { cancel: () => false };
 
 export class StandaloneHost implements DatabaseBackend {
@@ -101,11 +103,14 @@ export class StandaloneHost implements DatabaseBackend {
   #compacting = false;
   readonly #txnIdPrefix: string;
   #txnCounter = 0;
+  #commitsSinceCompactCheck = 0;
 
   constructor(opts: StandaloneHostOptions) {
     this.#opts = opts;
     this.#db = opts.db;
     this.#pipeline = new CommitPipeline(opts.onFatal, (e) => opts.logger.log('ERR', 'database', `internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+    const pipeline = this.#pipeline;
+    opts.store?.onProgress({ progress: (w, d) => pipeline.advance(w, d), failed: opts.onFatal });
     this.#txnIdPrefix = opts.newUuid().slice(0, 24); // "xxxxxxxx-xxxx-4xxx-yxxx-" + 12 hex digits
     this.#history = new TxnHistory(this.#nextTxnId(), opts.historySize ?? 100);
     this.#lastCompactMs = opts.clock.nowMs();
@@ -236,7 +241,8 @@ export class StandaloneHost implements DatabaseBackend {
    */
   #nextTxnId(): Uuid {
     this.#txnCounter++;
-    return `${this.#txnIdPrefix}${this.#txnCounter.toString(16).padStart(12, '0')}` as Uuid;
+    // 2^44 + counter prints as exactly 12 hex digits (until 2^47 commits) without padStart.
+    return (this.#txnIdPrefix + (TXN_COUNTER_BASE + this.#txnCounter).toString(16)) as Uuid;
   }
 
   /** Whole milliseconds, as OVS's time_msec(): "wait" errors print the elapsed time. */
@@ -257,15 +263,25 @@ export class StandaloneHost implements DatabaseBackend {
       return false;
     }
     if (outcome.record) this.#commit(outcome.record, outcome.durable || (this.#opts.fsyncAlways ?? false));
-    const results = outcome.results;
-    this.#pipeline.then(() => p.done(results));
+    this.#pipeline.call(p.done, outcome.results);
     return true;
   }
 
   #commit(record: CommitRecord, durable: boolean): void {
     const changes = this.#db.apply(record);
     const store = this.#opts.store;
-    if (store) this.#pipeline.barrier(store.append(record as JsonObject, { durable }));
+    if (store) {
+      let seq: number;
+      try {
+        seq = store.write(record as JsonObject, durable);
+      } catch (e) {
+        // The store has failed: this commit is in memory only, so nothing may be acknowledged.
+        this.#opts.onFatal(e instanceof Error ? e : new Error(String(e)));
+        return;
+      }
+      if (durable) this.#pipeline.waitSynced(seq);
+      else this.#pipeline.waitWritten(seq);
+    }
     const txnId = this.#nextTxnId();
     this.#history.add(txnId, changes);
     const commit: AppliedCommit = { txnId, changes };
@@ -319,6 +335,9 @@ export class StandaloneHost implements DatabaseBackend {
   }
 
   #maybeCompact(): void {
+    // The store's counters are read every 32 commits, not on every one: building the stats
+    // object was a visible cost per small commit, and the policy's thresholds are far larger.
+    if ((++this.#commitsSinceCompactCheck & 31) !== 0) return;
     const policy = this.#opts.autoCompact ?? defaultAutoCompact;
     const store = this.#opts.store;
     if (!store || policy === false || this.#compacting) return;

@@ -14,10 +14,16 @@ import type { Uuid } from '../base/uuid.js';
  */
 export interface DbStore {
   /**
-   * Appends one committed record. Resolves once the record has been handed to the OS
-   * (`durable` false) or synced to disk (`durable` true). Resolutions arrive in call order.
+   * Appends one committed record and returns its sequence number (increasing by one per call).
+   * The listener given to `onProgress` learns when records are handed to the OS and when they
+   * are synced; a record written with `durable` true gets synced. Throws if the store failed.
    */
-  append(record: JsonObject, options: { readonly durable: boolean }): Promise<void>;
+  write(record: JsonObject, durable: boolean): number;
+  /** Sets the one listener of write progress (calls in order, figures never decrease). */
+  onProgress(listener: {
+    progress(writtenSeq: number, durableSeq: number): void;
+    failed(error: Error): void;
+  }): void;
   /** Replaces the log with one snapshot record of the whole database. */
   compact(snapshot: JsonObject): Promise<void>;
   /** Replaces schema and contents at once (convert). */

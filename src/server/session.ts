@@ -116,5 +116,6 @@ export class Session {
 
 /** Key of a JSON-RPC id or monitor id in the session's maps. */
 export function idKey(id: Json): string {
-  return canonicalJson(id);
+  // Numbers (the ids OVS and the Python IDL use) print the same either way, without the walk.
+  return typeof id === 'number' ? String(id) : canonicalJson(id);
 }

@@ -1,6 +1,6 @@
 /**
  * The standalone host's ordering and durability contract (database-backend.ts), with a fake
- * store whose appends resolve only when the test says so.
+ * store that reports records written or synced only when the test says so.
  */
 import { describe, expect, it } from 'vitest';
 import type { Json, JsonObject } from '../../src/base/json.js';
@@ -10,12 +10,23 @@ import { replay, StandaloneHost } from '../../src/server/database-host.js';
 import { silentLogger, type DbStore } from '../../src/server/ports.js';
 import { newUuid, TEST_SCHEMA } from './harness.js';
 
+type Progress = Parameters<DbStore['onProgress']>[0];
+
 class FakeStore implements DbStore {
-  readonly appended: { record: JsonObject; durable: boolean; resolve: () => void }[] = [];
+  readonly appended: { record: JsonObject; durable: boolean }[] = [];
   readonly written: JsonObject[] = [];
-  append(record: JsonObject, options: { readonly durable: boolean }): Promise<void> {
-    return new Promise((resolve) => this.appended.push({ record, durable: options.durable, resolve: () => { this.written.push(record); resolve(); } }));
+  #listener: Progress | undefined;
+  write(record: JsonObject, durable: boolean): number {
+    this.appended.push({ record, durable });
+    return this.appended.length;
   }
+  onProgress(listener: Progress): void { this.#listener = listener; }
+  /** Reports records up to `writtenSeq` written and up to `durableSeq` synced. */
+  release(writtenSeq: number, durableSeq = 0): void {
+    for (let i = this.written.length; i < writtenSeq; i++) this.written.push(this.appended[i]?.record ?? {});
+    this.#listener?.progress(writtenSeq, durableSeq);
+  }
+  releaseAll(): void { this.release(this.appended.length, this.appended.length); }
   compact(): Promise<void> { return Promise.resolve(); }
   replaceSchema(): Promise<void> { return Promise.resolve(); }
   stats() { return { logRecords: this.appended.length, logBytes: 0 }; }
@@ -45,10 +56,10 @@ describe('StandaloneHost', () => {
     await tick();
     expect(events).toEqual([]);
     expect(store.appended.length).toBe(2);
-    store.appended[1]?.resolve();
+    store.release(1);
     await tick();
-    expect(events).toEqual([]); // b is on disk but a is not: b must wait
-    store.appended[0]?.resolve();
+    expect(events).toEqual(['update 1', 'reply a']); // b is not written yet: it and the select wait
+    store.release(2);
     await tick();
     expect(events).toEqual(['update 1', 'reply a', 'update 1', 'reply b', expect.stringMatching(/^select .*"a".*"b"|^select .*"b".*"a"/)]);
   });
@@ -64,12 +75,27 @@ describe('StandaloneHost', () => {
     expect(always.appended.map((a) => a.durable)).toEqual([true]);
   });
 
+  it('holds a durable commit, and what follows it, until it is synced', async () => {
+    const store = new FakeStore();
+    const host = makeHost(store);
+    const events: string[] = [];
+    host.transact({ ops: [insertOp('p')], hasLock: () => false }, () => events.push('plain'));
+    host.transact({ ops: [insertOp('d'), { op: 'commit', durable: true }], hasLock: () => false }, () => events.push('durable'));
+    host.transact({ ops: [insertOp('q')], hasLock: () => false }, () => events.push('after'));
+    store.release(3, 1);
+    await tick();
+    expect(events).toEqual(['plain']);
+    store.release(3, 2);
+    await tick();
+    expect(events).toEqual(['plain', 'durable', 'after']);
+  });
+
   it('rebuilds the same contents from its records', async () => {
     const store = new FakeStore();
     const host = makeHost(store);
     for (const n of ['r1', 'r2', 'r3']) host.transact({ ops: [insertOp(n)], hasLock: () => false }, () => undefined);
     host.transact({ ops: [{ op: 'delete', table: 'A', where: [['name', '==', 'r2']] }], hasLock: () => false }, () => undefined);
-    for (const a of store.appended) a.resolve();
+    store.releaseAll();
     await tick();
     const again = replay(parseSchema(TEST_SCHEMA), store.written);
     expect(again.contentHash()).toBe(host.engine.contentHash());
@@ -92,7 +118,7 @@ describe('StandaloneHost', () => {
     expect(host.changesSince(start)?.length).toBe(2);
     expect(host.changesSince(mid)?.length).toBe(1);
     expect(host.changesSince(host.lastTxnId())).toEqual([]);
-    for (const a of store.appended) a.resolve();
+    store.releaseAll();
     await host.convert(parseSchema({ ...TEST_SCHEMA, version: '2.0.0' }));
     expect(host.changesSince(mid)).toBeUndefined();
     expect(host.schema().version).toBe('2.0.0');

@@ -1,6 +1,7 @@
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../../src/base/prng.js';
-import { FRAME_HEADER_BYTES, crc32, decodeJournal, encodeFrame } from '../../src/storage/journal-frame.js';
+import { FRAME_HEADER_BYTES, crc32, crc32Update, decodeJournal, encodeFrame } from '../../src/storage/journal-frame.js';
 
 const texts = ['{"T":{"a":{"n":1}}}', '{"T":{"b":{"s":"héllo ✓"}}}', '{}', JSON.stringify({ big: 'x'.repeat(5000) })];
 const file = (): Buffer => Buffer.concat(texts.map((t, i) => encodeFrame(i + 1, t)));
@@ -9,6 +10,17 @@ describe('journal frames', () => {
   it('crc32 matches the IEEE check value', () => {
     expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
     expect(crc32(Buffer.alloc(0))).toBe(0);
+  });
+
+  it('crc32Update agrees with zlib for every length, offset and continuation', () => {
+    const rng = new Prng(7);
+    const buf = Buffer.from(Array.from({ length: 300 }, () => rng.int(0, 255)));
+    for (let start = 0; start < 9; start++) {
+      for (let end = start; end <= buf.length; end += 1 + (end % 7)) {
+        const seed = rng.int(0, 0xffff_ffff);
+        expect(crc32Update(seed, buf, start, end)).toBe(zlibCrc32(buf.subarray(start, end), seed));
+      }
+    }
   });
 
   it('round-trip records with their sequence numbers, including large ones', () => {

@@ -35,6 +35,30 @@ describe('log keys', () => {
 });
 
 describe('StandaloneStore', () => {
+  it('write() reports progress in order: written, then synced for a durable record', async () => {
+    const dir = newDir();
+    const store = await StandaloneStore.create(dir, schema);
+    const reports: [number, number][] = [];
+    let failure: Error | undefined;
+    store.onProgress({ progress: (w, d) => reports.push([w, d]), failed: (e) => { failure = e; } });
+    expect([store.write(rec(1), false), store.write(rec(2), true), store.write(rec(3), false)]).toEqual([1, 2, 3]);
+    expect(reports).toEqual([]); // nothing is written before the event loop turns
+    for (let i = 0; i < 200 && !reports.some(([, d]) => d >= 2); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(reports[0]).toEqual([3, 0]); // one write(2) for all three, then one sync
+    expect(reports.some(([w, d]) => w === 3 && d >= 2)).toBe(true);
+    for (let i = 1; i < reports.length; i++) {
+      expect(reports[i]?.[0]).toBeGreaterThanOrEqual(reports[i - 1]?.[0] ?? 0);
+      expect(reports[i]?.[1]).toBeGreaterThanOrEqual(reports[i - 1]?.[1] ?? 0);
+    }
+    expect(store.stats().journalSyncs).toBe(1);
+    await store.close();
+    expect(failure).toBeUndefined();
+    expect(() => store.write(rec(4), false)).toThrow(/closed/);
+    const again = await StandaloneStore.open(dir);
+    expect(again.records).toEqual([rec(1), rec(2), rec(3)]);
+    await again.store.close();
+  });
+
   it('creates, appends in order and replays on reopen', async () => {
     const dir = newDir();
     const store = await StandaloneStore.create(dir, schema);
