@@ -11,6 +11,8 @@
  * inside a character never confuses the scan; decoding happens only on complete values. Inside
  * strings the scan jumps with native `indexOf`; the values a chunk completes are decoded with one
  * TextDecoder call when they are ASCII (then byte offsets are string offsets), else one by one.
+ * A chunk that is exactly one small value — what a client waiting for each reply sends — skips
+ * the scan: one decode and one JSON.parse, with checks that make the result the scan's (tryWhole).
  *
  * Behaviour on bad input matches ovsdb-server's (lib/json.c, lib/jsonrpc.c): only objects and
  * arrays at the top level, invalid UTF-8 rejected, "input exceeds maximum nesting depth 1000".
@@ -24,10 +26,12 @@
  * const framer = new JsonFramer({ maxMessageBytes: 1 << 20, maxDepth: 1000 });
  * const out = framer.push(new TextEncoder().encode('{"id":1}{"id"'));
  * // out.values = [{id: 1}], out.error = undefined; the rest waits for the next chunk.
+ * const error = framer.feed(chunk, (value) => inbox.push(value)); // same, without arrays
  */
 
 import type { Json } from '../base/json.js';
-import { MAX_EXACT_DIGITS, parseJsonExact } from '../base/json-exact.js';
+import { MAX_EXACT_DIGITS, needsExactParse, parseJsonExact } from '../base/json-exact.js';
+import { numbersUnambiguous } from './native-numbers.js';
 
 /** Limits on one top-level value. */
 export interface FramerLimits {
@@ -75,7 +79,25 @@ function isWhitespace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
 
+/** Receives each complete value, in stream order. It must not throw nor feed the same framer. */
+export type FramerSink = (value: Json) => void;
+
+/**
+ * Largest chunk the whole-chunk fast path tries: a small request is where skipping the scan pays
+ * most, and numbersUnambiguous's recursion stays shallow (at most half this deep).
+ */
+const FAST_MAX_BYTES = 4096;
+
+/** A value the fast path failed on is retried only after this many chunks (times 2^misses). */
+const FAST_RETRY_CHUNKS = 16;
+const FAST_MAX_BACKOFF_SHIFT = 4;
+
 type Parsed = { value: Json; error: undefined } | { value: undefined; error: FramerError };
+
+function syntaxError(e: unknown): FramerError {
+  const detail = e instanceof Error ? e.message : String(e);
+  return { kind: 'syntax', message: `syntax error: ${detail}` };
+}
 
 /**
  * Parses one value's text. `exact` is set when the scan saw a number token that JSON.parse could
@@ -88,8 +110,7 @@ function parseText(text: string, exact: boolean): Parsed {
     const value: Json = exact ? parseJsonExact(text) : JSON.parse(text);
     return { value, error: undefined };
   } catch (e) {
-    const detail = e instanceof Error ? e.message : String(e);
-    return { value: undefined, error: { kind: 'syntax', message: `syntax error: ${detail}` } };
+    return { value: undefined, error: syntaxError(e) };
   }
 }
 
@@ -118,10 +139,20 @@ export class JsonFramer {
   private exact = false;
   private failed: FramerError | undefined;
   private skipRunDecodeChunks = 0;
+  /** Values wholly inside the chunk being scanned, as (start, end, exact) triples; reused. */
+  private readonly ranges: number[] = [];
+  /** Largest chunk the whole-chunk fast path tries (see tryWhole). */
+  private readonly fastMaxBytes: number;
+  /** Chunks to scan before trying the fast path again, and how often it missed in a row. */
+  private fastSkipChunks = 0;
+  private fastMisses = 0;
 
   constructor(limits: Partial<FramerLimits> = {}) {
     this.limits = { ...defaultFramerLimits, ...limits };
     this.openers = new Uint8Array(this.limits.maxDepth + 2);
+    // Nesting deeper than maxDepth takes maxDepth + 1 openers and as many closers, so a text
+    // JSON.parse accepts that is shorter than that cannot break the depth limit.
+    this.fastMaxBytes = Math.min(2 * this.limits.maxDepth + 1, this.limits.maxMessageBytes, FAST_MAX_BYTES);
   }
 
   /** Bytes held for an incomplete value (for memory accounting). */
@@ -145,7 +176,76 @@ export class JsonFramer {
    */
   push(chunk: Uint8Array): FramerOutput {
     const values: Json[] = [];
-    if (this.failed) return { values, error: this.failed };
+    const error = this.feed(chunk, (v) => {
+      values.push(v);
+    });
+    return { values, error };
+  }
+
+  /**
+   * As `push`, but hands each completed value to `sink` as it is parsed (no arrays per chunk).
+   * Returns the terminal error, if the stream has one (values before the garbage were delivered).
+   */
+  feed(chunk: Uint8Array, sink: FramerSink): FramerError | undefined {
+    if (this.failed) return this.failed;
+    const n = chunk.length;
+    if (this.depth === 0 && n > 0 && n <= this.fastMaxBytes) {
+      if (this.fastSkipChunks > 0) this.fastSkipChunks--;
+      else if (this.tryWhole(chunk, n, sink)) return this.failed;
+    }
+    return this.scan(chunk, sink);
+  }
+
+  /**
+   * Fast path for the commonest chunk, one whole request as a client that waits for each reply
+   * sends it: decode it, JSON.parse it, and skip the byte scan. It applies only when that gives
+   * what the scan would: the chunk starts a value and ends one, decodes as UTF-8, JSON.parse
+   * accepts it as a single value (so brackets match), it is too short to exceed the depth limit
+   * (fastMaxBytes), and no number token needs the exact parser (numbersUnambiguous, else the
+   * scan's own test on the text; if one does, the exact parser runs, as after the scan).
+   * Otherwise returns false, having delivered nothing, and the caller scans. A peer that
+   * pipelines (several values per chunk) makes JSON.parse fail, which costs more (a parse and an
+   * exception) than a hit saves: after each miss the fast path rests for 16, 32, ... 256 chunks
+   * (a hit resets that), so a peer that mostly sends one value per chunk keeps it, and one that
+   * pipelines pays a failed parse at most once per 256 chunks.
+   */
+  private tryWhole(chunk: Uint8Array, n: number, sink: FramerSink): boolean {
+    const first = chunk[0];
+    const last = chunk[n - 1];
+    if ((first !== LBRACE && first !== LBRACKET) || (last !== RBRACE && last !== RBRACKET)) return false;
+    let text: string;
+    let value: Json;
+    try {
+      text = this.decoder.decode(chunk);
+      value = JSON.parse(text);
+    } catch {
+      this.fastMiss();
+      return false;
+    }
+    if (!numbersUnambiguous(value) && needsExactParse(text)) {
+      // What the scan would do with this value: the exact parser (its error is the stream's).
+      // A peer that sends such numbers likely goes on: rest the fast path as after a miss.
+      this.fastMiss();
+      try {
+        value = parseJsonExact(text);
+      } catch (e) {
+        this.fail(syntaxError(e));
+        return true;
+      }
+    } else {
+      this.fastMisses = 0;
+    }
+    sink(value);
+    return true;
+  }
+
+  private fastMiss(): void {
+    this.fastSkipChunks = FAST_RETRY_CHUNKS << this.fastMisses;
+    if (this.fastMisses < FAST_MAX_BACKOFF_SHIFT) this.fastMisses++;
+  }
+
+  /** The byte scan: splits the chunk into values, carrying partial ones over to the next chunk. */
+  private scan(chunk: Uint8Array, sink: FramerSink): FramerError | undefined {
     const { maxDepth, maxMessageBytes } = this.limits;
     const n = chunk.length;
     let depth = this.depth;
@@ -157,8 +257,9 @@ export class JsonFramer {
     // Start of the value in progress within this chunk (0 if it began in an earlier chunk).
     let start = depth > 0 ? 0 : -1;
     let nextBackslash = -1;
-    // Values wholly inside this chunk, as (start, end, exact) triples: decoded together at the end.
-    const ranges: number[] = [];
+    // Values wholly inside this chunk: decoded together at the end.
+    const ranges = this.ranges;
+    ranges.length = 0;
     let i = 0;
     while (i < n) {
       if (depth === 0) {
@@ -169,7 +270,7 @@ export class JsonFramer {
           continue;
         }
         if (b !== LBRACE && b !== LBRACKET) {
-          return this.failAfter(chunk, ranges, values, { kind: 'syntax', message: `syntax error: unexpected byte 0x${b.toString(16).padStart(2, '0')} between JSON values` });
+          return this.failAfter(chunk, sink, { kind: 'syntax', message: `syntax error: unexpected byte 0x${b.toString(16).padStart(2, '0')} between JSON values` });
         }
         start = i;
         digits = 0;
@@ -223,12 +324,12 @@ export class JsonFramer {
           inString = true;
         } else if (b === LBRACE || b === LBRACKET) {
           if (++depth > maxDepth) {
-            return this.failAfter(chunk, ranges, values, { kind: 'too-deep', limitDepth: maxDepth, message: `input exceeds maximum nesting depth ${maxDepth}` });
+            return this.failAfter(chunk, sink, { kind: 'too-deep', limitDepth: maxDepth, message: `input exceeds maximum nesting depth ${maxDepth}` });
           }
           openers[depth] = b;
         } else if (b === RBRACE || b === RBRACKET) {
           if (openers[depth] !== (b === RBRACE ? LBRACE : LBRACKET)) {
-            return this.failAfter(chunk, ranges, values, { kind: 'syntax', message: `syntax error: mismatched '${String.fromCharCode(b)}'` });
+            return this.failAfter(chunk, sink, { kind: 'syntax', message: `syntax error: mismatched '${String.fromCharCode(b)}'` });
           }
           if (--depth === 0) {
             closed = true;
@@ -240,8 +341,8 @@ export class JsonFramer {
         if (this.pendingBytes > 0) {
           // The value began in an earlier chunk: it is the first one completed by this chunk.
           const parsed = this.complete(chunk.subarray(start, i), exact);
-          if (parsed.error) return this.fail(values, parsed.error);
-          values.push(parsed.value);
+          if (parsed.error) return this.fail(parsed.error);
+          sink(parsed.value);
         } else {
           ranges.push(start, i, exact ? 1 : 0);
         }
@@ -252,7 +353,7 @@ export class JsonFramer {
       }
       // Not closed: either the chunk is used up, or the size limit stopped the scan early.
       if (i < n) {
-        return this.failAfter(chunk, ranges, values, { kind: 'too-large', limitBytes: maxMessageBytes, message: `message exceeds maximum size of ${maxMessageBytes} bytes` });
+        return this.failAfter(chunk, sink, { kind: 'too-large', limitBytes: maxMessageBytes, message: `message exceeds maximum size of ${maxMessageBytes} bytes` });
       }
     }
     if (depth > 0 && start >= 0) {
@@ -266,8 +367,8 @@ export class JsonFramer {
     this.escaped = escaped;
     this.digits = digits;
     this.exact = exact;
-    const error = this.parseRanges(chunk, ranges, values);
-    return error ? this.fail(values, error) : { values, error: undefined };
+    const error = this.parseRanges(chunk, sink);
+    return error ? this.fail(error) : undefined;
   }
 
   /** Decodes and parses one complete top-level value whose tail is `last`. */
@@ -299,11 +400,12 @@ export class JsonFramer {
   }
 
   /**
-   * Parses the values in `ranges` into `values`. The common case — a run of ASCII-only values,
+   * Parses the values in `ranges` into `sink`. The common case — a run of ASCII-only values,
    * as OVSDB traffic mostly is — costs one decode for the whole run, after which byte offsets
    * are string offsets; otherwise each value is decoded on its own. Returns the first error.
    */
-  private parseRanges(chunk: Uint8Array, ranges: readonly number[], values: Json[]): FramerError | undefined {
+  private parseRanges(chunk: Uint8Array, sink: FramerSink): FramerError | undefined {
+    const ranges = this.ranges;
     if (ranges.length === 0) return undefined;
     const first = ranges[0] ?? 0;
     const last = ranges[ranges.length - 2] ?? 0;
@@ -325,22 +427,36 @@ export class JsonFramer {
       const s = ranges[r] ?? 0;
       const e = ranges[r + 1] ?? 0;
       const exact = ranges[r + 2] === 1;
-      const parsed = ascii && text !== undefined ? parseText(text.slice(s - first, e - first), exact) : this.decodeAndParse(chunk.subarray(s, e), exact);
-      if (parsed.error) return parsed.error;
-      values.push(parsed.value);
+      if (ascii && text !== undefined) {
+        // Inline parseText: no result object per value on the hot path.
+        let value: Json;
+        try {
+          const t = r === 0 && ranges.length === 3 ? text : text.slice(s - first, e - first);
+          value = exact ? parseJsonExact(t) : JSON.parse(t);
+        } catch (err) {
+          return syntaxError(err);
+        }
+        sink(value);
+      } else {
+        const parsed = this.decodeAndParse(chunk.subarray(s, e), exact);
+        if (parsed.error) return parsed.error;
+        sink(parsed.value);
+      }
     }
+    ranges.length = 0;
     return undefined;
   }
 
   /** Parses what completed before the garbage, then fails with the earlier of the two errors. */
-  private failAfter(chunk: Uint8Array, ranges: readonly number[], values: Json[], error: FramerError): FramerOutput {
-    return this.fail(values, this.parseRanges(chunk, ranges, values) ?? error);
+  private failAfter(chunk: Uint8Array, sink: FramerSink, error: FramerError): FramerError {
+    return this.fail(this.parseRanges(chunk, sink) ?? error);
   }
 
-  private fail(values: Json[], error: FramerError): FramerOutput {
+  private fail(error: FramerError): FramerError {
     this.failed = error;
     this.pending = [];
     this.pendingBytes = 0;
-    return { values, error };
+    this.ranges.length = 0;
+    return error;
   }
 }

@@ -132,7 +132,62 @@ export function messageToJson(m: JsonRpcMessage): JsonObject {
   }
 }
 
-/** The wire text of a message (no trailing delimiter: OVS needs none). */
+/**
+ * The wire text of a message (no trailing delimiter: OVS needs none). The same text as
+ * `jsonText(messageToJson(m))`, built by concatenation around the payload's text, so that no
+ * wrapper object is made per message (this runs once per reply and notification).
+ */
 export function encodeMessage(m: JsonRpcMessage): string {
-  return jsonText(messageToJson(m));
+  switch (m.kind) {
+    case 'request':
+      return encodeRequest(m.method, m.params, m.id);
+    case 'notification':
+      return encodeNotification(m.method, m.params);
+    case 'response':
+      return encodeResponse(m.id, m.result);
+    case 'error':
+      return encodeError(m.id, m.error);
+    default:
+      return assertNever(m, 'JSON-RPC message');
+  }
+}
+
+/**
+ * Text of a member value, or undefined when JSON.stringify would leave the member out (only a
+ * value outside the Json type, such as undefined, does): then the caller takes the slow path.
+ */
+function memberText(value: unknown): string | undefined {
+  const text: unknown = jsonText(value);
+  return typeof text === 'string' ? text : undefined;
+}
+
+/** The wire text of a request, as encodeMessage writes it. */
+export function encodeRequest(method: string, params: readonly Json[], id: JsonRpcId): string {
+  const idText = memberText(id);
+  const paramsText = memberText(params);
+  if (idText === undefined || paramsText === undefined || typeof method !== 'string') return jsonText(messageToJson(requestMessage(method, params, id)));
+  return `{"id":${idText},"method":${JSON.stringify(method)},"params":${paramsText}}`;
+}
+
+/** The wire text of a notification, as encodeMessage writes it. */
+export function encodeNotification(method: string, params: readonly Json[]): string {
+  const paramsText = memberText(params);
+  if (paramsText === undefined || typeof method !== 'string') return jsonText(messageToJson(notificationMessage(method, params)));
+  return `{"id":null,"method":${JSON.stringify(method)},"params":${paramsText}}`;
+}
+
+/** The wire text of a successful response, as encodeMessage writes it. */
+export function encodeResponse(id: JsonRpcId, result: Json): string {
+  const idText = memberText(id);
+  const resultText = memberText(result);
+  if (idText === undefined || resultText === undefined) return jsonText(messageToJson(responseMessage(id, result)));
+  return `{"id":${idText},"result":${resultText},"error":null}`;
+}
+
+/** The wire text of an error response, as encodeMessage writes it. */
+export function encodeError(id: JsonRpcId, error: Json): string {
+  const idText = memberText(id);
+  const errorText = memberText(error);
+  if (idText === undefined || errorText === undefined) return jsonText(messageToJson(errorMessage(id, error)));
+  return `{"id":${idText},"error":${errorText}}`;
 }

@@ -6,9 +6,12 @@
  * single write from setImmediate (one syscall for a monitor update burst plus the transact reply).
  * setImmediate rather than process.nextTick: every connection that was readable in this poll is
  * served before any reply wakes a client, which cut server CPU per transaction by 15-25 % with
- * 16-64 busy clients on a 2-core machine (bench/micro/server-cpu.ts).
+ * 16-64 busy clients on a 2-core machine (bench/micro/server-cpu.ts). One setImmediate serves
+ * every connection with output pending (flushAll), not one per connection.
  * `backlogBytes` reports what the OS has not accepted yet, so producers such as monitors can
- * throttle; `drained()` resolves when it reaches zero.
+ * throttle; `drained()` resolves when it reaches zero. Writes carry no callback (each one costs
+ * a closure and a tick) unless someone waits for the backlog to drain — a drained() caller or
+ * paused reading — and then one empty write with a callback marks when all before it is out.
  *
  * Garbage from the peer (framer error or a value that is not a JSON-RPC message) closes the
  * connection, as OVS's jsonrpc does (EPROTO): `onClose` then reports `protocolError`.
@@ -24,7 +27,7 @@ import type { Json } from '../base/json.js';
 import { systemClock, type Clock } from '../base/clock.js';
 import { JsonRpcClosedError, JsonRpcRemoteError, type CloseInfo, type JsonRpcChannel } from '../jsonrpc/channel.js';
 import { JsonFramer, type FramerLimits } from '../jsonrpc/framer.js';
-import { decodeMessage, encodeMessage, type JsonRpcId, type JsonRpcMessage } from '../jsonrpc/messages.js';
+import { decodeMessage, encodeError, encodeMessage, encodeNotification, encodeResponse, type JsonRpcId, type JsonRpcMessage } from '../jsonrpc/messages.js';
 import { InactivityProbe, PendingCalls } from '../jsonrpc/session.js';
 
 export interface JsonRpcConnectionOptions {
@@ -65,8 +68,11 @@ export class JsonRpcConnection implements JsonRpcChannel {
   private readonly pauseReadingAboveBytes: number;
   private readingPaused = false;
   /** Received values not yet dispatched (reading may pause part-way through a chunk). */
-  private inbox: Json[] = [];
+  private readonly inbox: Json[] = [];
   private inboxHead = 0;
+  private readonly inboxSink = (value: Json): void => {
+    this.inbox.push(value);
+  };
   private pendingFramerError: string | undefined;
   private readonly calls = new PendingCalls<Pending>();
   private readonly probe: InactivityProbe | undefined;
@@ -81,7 +87,31 @@ export class JsonRpcConnection implements JsonRpcChannel {
   private closeError: Error | undefined;
   private protocolError: string | undefined;
   private drainWaiters: (() => void)[] = [];
-  private readonly flushTask = (): void => this.flush();
+  /** An empty write with a callback is in the socket, to call checkDrained when all is out. */
+  private drainWatched = false;
+  private readonly drainWatchDone = (): void => {
+    this.drainWatched = false;
+    this.checkDrained();
+  };
+
+  /** Connections with output queued, flushed by one shared setImmediate (flushAll). */
+  private static dirty: JsonRpcConnection[] = [];
+  private static flushAllScheduled = false;
+
+  private static flushAll(): void {
+    const dirty = JsonRpcConnection.dirty;
+    JsonRpcConnection.dirty = [];
+    JsonRpcConnection.flushAllScheduled = false;
+    for (const conn of dirty) {
+      // One connection's failure must not leave the others' output stranded.
+      try {
+        conn.flush();
+      } catch (e) {
+        conn.closeError ??= e instanceof Error ? e : new Error(String(e));
+        conn.socket.destroy();
+      }
+    }
+  }
 
   constructor(socket: Socket, options: JsonRpcConnectionOptions = {}) {
     this.socket = socket;
@@ -132,15 +162,15 @@ export class JsonRpcConnection implements JsonRpcChannel {
   }
 
   notify(method: string, params: readonly Json[]): void {
-    this.send({ kind: 'notification', method, params });
+    if (this.open) this.sendEncoded(encodeNotification(method, params));
   }
 
   respond(id: JsonRpcId, result: Json): void {
-    this.send({ kind: 'response', result, id });
+    if (this.open) this.sendEncoded(encodeResponse(id, result));
   }
 
   respondError(id: JsonRpcId, error: Json): void {
-    this.send({ kind: 'error', error, id });
+    if (this.open) this.sendEncoded(encodeError(id, error));
   }
 
   send(message: JsonRpcMessage): void {
@@ -155,13 +185,20 @@ export class JsonRpcConnection implements JsonRpcChannel {
     this.outQueueBytes += text.length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(this.flushTask);
+      JsonRpcConnection.dirty.push(this);
+      if (!JsonRpcConnection.flushAllScheduled) {
+        JsonRpcConnection.flushAllScheduled = true;
+        setImmediate(JsonRpcConnection.flushAll);
+      }
     }
   }
 
   drained(): Promise<void> {
     if (this.backlogBytes === 0 || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.drainWaiters.push(resolve);
+      this.watchBacklog();
+    });
   }
 
   close(): void {
@@ -180,9 +217,29 @@ export class JsonRpcConnection implements JsonRpcChannel {
     const text = this.outQueue.length === 1 ? (this.outQueue[0] ?? '') : this.outQueue.join('');
     this.outQueue = [];
     this.outQueueBytes = 0;
-    // 'drain' fires only after a write that returned false; the callback covers the rest.
-    this.socket.write(text, () => this.checkDrained());
+    this.socket.write(text);
     if (this.messageHandler !== undefined && this.socket.writableLength > this.pauseReadingAboveBytes) this.pauseReading();
+    if (this.drainWaiters.length > 0 || this.readingPaused) this.watchDrain();
+  }
+
+  /**
+   * Makes sure checkDrained runs once the socket has written everything queued so far. 'drain'
+   * fires only after a write that returned false (a backlog past the socket's high-water mark),
+   * so smaller backlogs need a callback: an empty write's, which runs after all earlier writes.
+   * Only after a real write (flush) or with bytes in the socket: a watch with nothing to wait
+   * for would call back at once, and checkDrained, still seeing queued output, would watch
+   * again, round and round without letting the event loop reach the flush.
+   */
+  private watchDrain(): void {
+    // After end() no write is allowed; the close then settles every waiter (finish).
+    if (this.drainWatched || this.closed || this.socket.writableEnded) return;
+    this.drainWatched = true;
+    this.socket.write('', this.drainWatchDone);
+  }
+
+  /** Someone waits for the backlog to shrink: output still queued gets its watch when flushed. */
+  private watchBacklog(): void {
+    if (this.outQueue.length === 0 && !this.closed && this.socket.writableLength > 0) this.watchDrain();
   }
 
   private checkDrained(): void {
@@ -191,7 +248,11 @@ export class JsonRpcConnection implements JsonRpcChannel {
       this.socket.resume();
       this.processInbox();
     }
-    if (this.backlogBytes !== 0 && !this.closed) return;
+    if (this.backlogBytes !== 0 && !this.closed) {
+      // Written since the last watch was set: watch again (also covers paused reading).
+      if (this.drainWaiters.length > 0 || this.readingPaused) this.watchBacklog();
+      return;
+    }
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const w of waiters) w();
@@ -200,9 +261,8 @@ export class JsonRpcConnection implements JsonRpcChannel {
   private receive(chunk: Buffer): void {
     if (this.closed || this.closing) return;
     this.probe?.noteActivity(this.clock.nowMs());
-    const out = this.framer.push(chunk);
-    for (const v of out.values) this.inbox.push(v);
-    if (out.error) this.pendingFramerError = out.error.message;
+    const error = this.framer.feed(chunk, this.inboxSink);
+    if (error) this.pendingFramerError = error.message;
     this.processInbox();
   }
 
@@ -225,7 +285,7 @@ export class JsonRpcConnection implements JsonRpcChannel {
       }
       this.dispatch(decoded.message);
     }
-    this.inbox = [];
+    this.inbox.length = 0;
     this.inboxHead = 0;
     if (this.pendingFramerError !== undefined) this.failProtocol(this.pendingFramerError);
   }
@@ -234,6 +294,7 @@ export class JsonRpcConnection implements JsonRpcChannel {
     if (this.readingPaused) return;
     this.readingPaused = true;
     this.socket.pause();
+    this.watchBacklog();
   }
 
   private dispatch(m: JsonRpcMessage): void {

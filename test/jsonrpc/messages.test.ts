@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Json } from '../../src/base/json.js';
 import { Prng } from '../../src/base/prng.js';
-import { decodeMessage, encodeMessage, errorMessage, notificationMessage, requestMessage, responseMessage, type JsonRpcMessage } from '../../src/jsonrpc/messages.js';
+import { jsonText } from '../../src/base/json.js';
+import { decodeMessage, encodeError, encodeMessage, encodeNotification, encodeResponse, errorMessage, messageToJson, notificationMessage, requestMessage, responseMessage, type JsonRpcMessage } from '../../src/jsonrpc/messages.js';
 
 describe('JSON-RPC messages (RFC 7047 §4)', () => {
   it('decodes the four kinds', () => {
@@ -55,5 +56,32 @@ describe('JSON-RPC messages (RFC 7047 §4)', () => {
       else expect(r.error.length).toBeGreaterThan(0);
     }
     expect(ok).toBeGreaterThan(10);
+  });
+
+  it('encodes by concatenation exactly as the JSON of messageToJson, bigints and odd values included', () => {
+    const rng = new Prng(21);
+    const atoms: Json[] = [null, true, false, 0, -1, 2.5, 9223372036854775807n, -9223372036854775808n, '', 'é€😀', 'q"\\\n\u0000', [], {}];
+    const gen = (depth: number): Json => {
+      if (depth > 3 || rng.chance(0.4)) return rng.pick(atoms);
+      if (rng.chance(0.5)) return Array.from({ length: rng.int(0, 3) }, () => gen(depth + 1));
+      const o: Record<string, Json> = {};
+      for (let i = rng.int(0, 3); i > 0; i--) o[rng.pick(['a', '__proto__', '"k"', 'é'])] = gen(depth + 1);
+      return o;
+    };
+    for (let i = 0; i < 500; i++) {
+      const id = gen(2);
+      const payload = gen(0);
+      const params = [gen(1), gen(1)];
+      const method = rng.pick(['echo', 'transact', 'm"\\\u2028', '']);
+      const msgs: JsonRpcMessage[] = [requestMessage(method, params, id), notificationMessage(method, params), responseMessage(id, payload), errorMessage(id, payload === null ? 'e' : payload)];
+      for (const m of msgs) expect(encodeMessage(m)).toBe(jsonText(messageToJson(m)));
+    }
+    expect(encodeResponse(9223372036854775807n, [1n])).toBe('{"id":9223372036854775807,"result":[1],"error":null}');
+    // Values outside the Json type take the slow path, so the text stays what JSON.stringify makes.
+    const loose = (v: unknown): Json => v as Json;
+    expect(encodeResponse(1, loose(undefined))).toBe('{"id":1,"error":null}');
+    expect(encodeError(loose(undefined), 'e')).toBe('{"error":"e"}');
+    expect(encodeNotification('n', loose(undefined) as Json[])).toBe('{"id":null,"method":"n"}');
+    expect(encodeMessage(requestMessage('m', [], loose(undefined)))).toBe('{"method":"m","params":[]}');
   });
 });
