@@ -17,7 +17,7 @@
  * never acknowledged as durable. A journal is never appended to after a restart (a new one is
  * created), so the zeros are never written over by a later process.
  */
-import { closeSync, fdatasync, fsync, open as openAsync, close as closeAsync, openSync, readFileSync, readdirSync, unlinkSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, open as openAsync, close as closeAsync, openSync, readFileSync, readdirSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { JOURNAL_NAME_PATTERN, journalName } from './keys.js';
 import type { JournalRecord } from './journal-frame.js';
@@ -90,6 +90,11 @@ export class JournalFile {
     return new Promise((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())));
   }
 
+  /** fdatasync(2) on this thread (see StandaloneStore's lone durable commit). */
+  syncNow(): void {
+    fdatasyncSync(this.#requireFd());
+  }
+
   /** Closes the descriptor (no sync). */
   close(): void {
     const fd = this.#fd;
@@ -118,6 +123,16 @@ export function syncDirectory(dir: string): Promise<void> {
       fsync(fd, (e2) => closeAsync(fd, (e3) => (e2 ?? e3 ? reject(e2 ?? e3) : resolve())));
     });
   });
+}
+
+/** fsync(2) of a directory on this thread. */
+export function syncDirectorySync(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A journal file found on disk. */

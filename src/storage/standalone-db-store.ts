@@ -32,7 +32,7 @@ import { Level } from 'level';
 import { unlink } from 'node:fs/promises';
 import type { JsonObject } from '../base/json.js';
 import { encodeFrame } from './journal-frame.js';
-import { JournalFile, syncDirectory } from './journal-file.js';
+import { JournalFile, syncDirectory, syncDirectorySync } from './journal-file.js';
 import { recoverStore, type StoredRecord } from './journal-recovery.js';
 import { KEY_FORMAT, KEY_KIND, KEY_SCHEMA, KEY_SNAPSHOT, STORE_FORMAT_VERSION, chunkKey, logKey } from './keys.js';
 import { jsonText } from '../base/json.js';
@@ -150,6 +150,8 @@ export class StandaloneStore {
   #syncing: Promise<void> | undefined;
   /** Highest seq written with durable: true (write() or append()), to sync once written. */
   #durableWanted = 0;
+  /** Durable records written since the last sync round started. */
+  #durableSinceSync = 0;
   #listener: StoreProgressListener | undefined;
   #levelChain: Promise<void> = Promise.resolve();
   #levelBusy = 0;
@@ -267,7 +269,10 @@ export class StandaloneStore {
     this.#frames.push(frame);
     if (this.#frames.length === 1) this.#framesFirstSeq = seq;
     this.#frameBytes += frame.length;
-    if (durable) this.#durableWanted = seq;
+    if (durable) {
+      this.#durableWanted = seq;
+      this.#durableSinceSync++;
+    }
     if (!this.#flushScheduled) {
       // setImmediate, not a microtask: it runs once the event loop has handled every socket that
       // was readable, so the commits of all those clients share one write(2). Measured on
@@ -388,7 +393,16 @@ export class StandaloneStore {
     this.#waiterHead = head;
   }
 
-  /** Starts one fdatasync round covering everything written so far, unless one is in flight. */
+  /**
+   * Starts one fdatasync round covering everything written so far, unless one is in flight.
+   *
+   * A lone durable record (one durable commit since the last round: a single client, or
+   * durable commits far apart) is synced right here, on this thread: fdatasync of a
+   * pre-allocated journal takes about 0.13 ms (p50) where the thread-pool round trip took
+   * 0.31 ms, and that is the whole latency of such a commit. The loop is blocked meanwhile, as
+   * the real ovsdb-server's is for every durable commit. Several durable records go to the
+   * thread pool, so they share one sync while the loop keeps reading (group commit).
+   */
   #requestSync(): void {
     if (this.#syncing || this.#failed) return;
     const target = this.#writtenSeq;
@@ -396,6 +410,20 @@ export class StandaloneStore {
     if (this.#journal) files.push(this.#journal);
     const newFiles = files.filter((f) => !f.dirSynced);
     this.#journalSyncs++;
+    const lone = this.#durableSinceSync <= 1;
+    this.#durableSinceSync = 0;
+    if (lone) {
+      try {
+        for (const f of files) f.syncNow();
+        if (newFiles.length > 0) syncDirectorySync(this.dir);
+      } catch (e) {
+        this.#fail(e);
+        return;
+      }
+      for (const f of newFiles) f.dirSynced = true;
+      if (target > this.#durableSeq) this.#durableSeq = target;
+      return;
+    }
     const work: Promise<void>[] = files.map((f) => f.sync());
     // A new journal's directory entry must be durable too, or the file may vanish on power loss.
     if (newFiles.length > 0) work.push(syncDirectory(this.dir));
