@@ -14,7 +14,11 @@ import { getColumn } from './schema/parse-schema.js';
 import type { Atom, ColumnSchema, ColumnType, Datum, Row, TableSchema } from './types.js';
 
 export type ConditionFunction = '<' | '<=' | '==' | '!=' | '>=' | '>' | 'includes' | 'excludes';
-const FUNCTIONS: readonly ConditionFunction[] = ['<', '<=', '==', '!=', '>=', '>', 'includes', 'excludes'];
+const FUNCTIONS: readonly string[] = ['<', '<=', '==', '!=', '>=', '>', 'includes', 'excludes'];
+
+function isConditionFunction(s: string): s is ConditionFunction {
+  return FUNCTIONS.includes(s);
+}
 
 /** One parsed clause. */
 export type Clause =
@@ -35,7 +39,7 @@ function parseClause(table: TableSchema, json: unknown, symtab?: SymbolTable): C
   const column = getColumn(table, columnName);
   if (!column) throw syntaxError(json, `No column ${columnName} in table ${table.name}.`, 'unknown column');
   const fnName = json[1] as string;
-  const fn = FUNCTIONS.find((f) => f === fnName);
+  const fn = isConditionFunction(fnName) ? fnName : undefined;
   if (!fn) throw new OvsdbError('unknown function', `No function named ${fnName}.`);
   let type: ColumnType = column.type;
   switch (fn) {

@@ -10,7 +10,7 @@
  */
 import type { Json } from '../base/json.js';
 import { canonicalJson } from '../base/json.js';
-import { assert } from '../base/assert.js';
+import { AssertionError } from '../base/assert.js';
 import type { Uuid } from '../base/uuid.js';
 import { executeOperations, Symbols } from './execution.js';
 import type { Execution } from './execution.js';
@@ -21,7 +21,7 @@ import { rowKey } from './row.js';
 import { buildMeta, refCounts } from './table-meta.js';
 import type { TableMeta } from './table-meta.js';
 import { Txn } from './transaction.js';
-import type { CommittedView } from './transaction.js';
+import type { CommittedView, TxnRow } from './transaction.js';
 import type {
   CommitRecord, DatabaseSchema, Row, RowChange, RowChanges, TxnContext, TxnOutcome,
 } from './types.js';
@@ -42,30 +42,42 @@ export class Database {
   readonly #strong = new Map<string, number>();
   /** Weak referrers per "table\u0000uuid": referrer "table\u0000uuid" → count. */
   readonly #weak = new Map<string, Map<string, number>>();
-  /** Records produced by transact() against generation N can skip re-parsing in apply(). */
+  /**
+   * Records produced by transact() against generation N can skip re-parsing in apply(): the
+   * slot holds the record, its generation and the transaction rows it was built from.
+   */
   // One slot, not a WeakMap of every record: a host applies the record right after transact(),
   // and a WeakMap entry per transaction cost a measurable share of a small insert (ephemeron
   // bookkeeping in every GC). A record that misses the slot is parsed: same result, slower.
-  #prepared: { record: CommitRecord; generation: number; changes: PreparedChange[]; olds: (Row | undefined)[] } | undefined;
+  // Three fields rather than one slot object: one allocation less per transaction.
+  #preparedRecord: CommitRecord | undefined;
+  #preparedGeneration = -1;
+  #preparedRows: readonly TxnRow[] | undefined;
   #generation = 0;
   readonly #view: CommittedView;
+  /** Created once: a closure per transaction showed up in allocation profiles. */
+  readonly #meta: (table: string) => TableMeta;
 
   constructor(readonly schema: DatabaseSchema) {
     for (const [name, meta] of buildMeta(schema)) {
       this.#tables.set(name, { meta, rows: new Map(), indexes: meta.schema.indexes.map(() => new Map()) });
     }
+    this.#meta = (t) => this.#state(t).meta;
+    // A table that no reference column points into has no counts to look up (the key string
+    // and Map lookup were a visible share of a small update or delete).
     this.#view = {
-      meta: (t) => this.#state(t).meta,
+      meta: this.#meta,
       rows: (t) => this.#state(t).rows,
       indexLookup: (t, i, key) => this.#state(t).indexes[i]?.get(key),
-      strongRefCount: (t, u) => this.#strong.get(`${t}\u0000${u}`) ?? 0,
-      weakSources: (t, u) => this.#weak.get(`${t}\u0000${u}`)?.keys() ?? NO_SOURCES,
+      strongRefCount: (t, u) => this.#state(t).meta.strongTarget ? this.#strong.get(`${t}\u0000${u}`) ?? 0 : 0,
+      weakSources: (t, u) => this.#state(t).meta.weakTarget ? this.#weak.get(`${t}\u0000${u}`)?.keys() ?? NO_SOURCES : NO_SOURCES,
     };
   }
 
   #state(table: string): TableState {
     const s = this.#tables.get(table);
-    assert(s, `unknown table ${table}`);
+    // Not assert(s, `...${table}`): that would build the message on every call of a hot path.
+    if (!s) throw new AssertionError(`unknown table ${table}`);
     return s;
   }
 
@@ -101,23 +113,27 @@ export class Database {
     }
     const txn = new Txn(this.#view);
     const x: Execution = {
-      schema: this.schema, meta: (t) => this.#state(t).meta, txn, ctx,
-      symtab: new Symbols(() => ctx.newUuid()), durable: false, timeoutMs: Infinity, comments: [],
+      schema: this.schema, meta: this.#meta, txn, ctx,
+      symtab: new Symbols(ctx), durable: false, timeoutMs: Infinity, comments: undefined,
     };
     const r = executeOperations(x, ops, ctx.readOnly ?? false);
     if (r.kind === 'blocked') {
       return { kind: 'blocked', retryAtMs: Number.isFinite(r.timeoutMs) ? ctx.startedMs + r.timeoutMs : undefined };
     }
     if (r.failed) return { kind: 'done', results: r.results, record: undefined, durable: x.durable };
-    const error = txn.precommit(() => ctx.newUuid());
+    const error = txn.precommit(ctx);
     if (error) {
       return { kind: 'done', results: [...r.results, error.toJson()], record: undefined, durable: x.durable };
     }
-    const built = buildRecord(txn, (t) => this.#state(t).meta);
+    const built = buildRecord(txn, this.#meta);
     if (!built) return { kind: 'done', results: r.results, record: undefined, durable: x.durable };
-    this.#prepared = { record: built.record, generation: this.#generation, changes: built.changes, olds: built.olds };
-    const comment = x.comments.length ? { comment: x.comments.join('\n') } : {};
-    return { kind: 'done', results: r.results, record: built.record, durable: x.durable, ...comment };
+    this.#preparedRecord = built.record;
+    this.#preparedGeneration = this.#generation;
+    this.#preparedRows = built.rows;
+    const comments: string[] | undefined = x.comments;
+    return comments === undefined
+      ? { kind: 'done', results: r.results, record: built.record, durable: x.durable }
+      : { kind: 'done', results: r.results, record: built.record, durable: x.durable, comment: comments.join('\n') };
   }
 
   /**
@@ -125,39 +141,40 @@ export class Database {
    * Deterministic: the same records in the same order give identical state everywhere.
    */
   apply(record: CommitRecord): RowChanges {
-    const slot = this.#prepared;
-    this.#prepared = undefined;
-    const prepared = slot && slot.record === record && slot.generation === this.#generation ? slot : undefined;
-    const changes = prepared
-      ? prepared.changes
-      : parseRecord(record, (t) => this.#tables.get(t)?.meta, (t, u) => this.getRow(t, u));
-    this.#generation++;
+    const rows = this.#preparedRecord === record && this.#preparedGeneration === this.#generation ? this.#preparedRows : undefined;
+    this.#preparedRecord = undefined;
+    this.#preparedRows = undefined;
     const out = new Map<string, Map<Uuid, RowChange>>();
-    // A prepared record's transaction already looked every row up against this very state
-    // (same generation); looking up again in a large table was a visible share of an insert.
-    const olds: (Row | undefined)[] = prepared ? prepared.olds : [];
-    changes.forEach((c, i) => {
-      const s = this.#state(c.table);
-      const old = prepared ? olds[i] : s.rows.get(c.uuid);
-      if (!prepared) olds.push(old);
-      if (old) this.#unindex(s, old);
-    });
-    changes.forEach((c, i) => {
-      const s = this.#state(c.table);
-      const old = olds[i];
-      if (c.row) {
-        const row: Row = { uuid: c.uuid, version: c.row.version, columns: c.row.columns };
-        s.rows.set(c.uuid, row);
-        this.#index(s, row);
-        this.#updateRefs(s.meta, c.table, old, row);
-        this.#record(out, c.table, c.uuid, old, row);
-      } else if (old) {
-        s.rows.delete(c.uuid);
-        this.#updateRefs(s.meta, c.table, old, undefined);
-        this.#record(out, c.table, c.uuid, old, undefined);
-      }
-    });
+    if (rows) {
+      // A prepared record's transaction already looked every row up against this very state
+      // (same generation); looking up again in a large table was a visible share of an insert.
+      // Its final rows are fresh objects nothing else holds, so they are stored as they are.
+      this.#generation++;
+      for (const tr of rows) if (tr.old) this.#unindex(this.#state(tr.table), tr.old);
+      for (const tr of rows) this.#applyRow(out, tr.table, tr.uuid, tr.old, tr.new);
+      return out;
+    }
+    // parseRecord looks each row up (`old`) in the state this very call then changes.
+    const changes: PreparedChange[] = parseRecord(record, (t) => this.#tables.get(t)?.meta, (t, u) => this.getRow(t, u));
+    this.#generation++;
+    for (const c of changes) if (c.old) this.#unindex(this.#state(c.table), c.old);
+    for (const c of changes) this.#applyRow(out, c.table, c.uuid, c.old, c.row);
     return out;
+  }
+
+  /** Second pass of apply() for one row: `row` (a fresh object) replaces `old`, or deletes it. */
+  #applyRow(out: Map<string, Map<Uuid, RowChange>>, table: string, uuid: Uuid, old: Row | undefined, row: Row | undefined): void {
+    const s = this.#state(table);
+    if (row) {
+      s.rows.set(uuid, row);
+      this.#index(s, row);
+      this.#updateRefs(s.meta, table, old, row);
+      this.#record(out, table, uuid, old, row);
+    } else if (old) {
+      s.rows.delete(uuid);
+      this.#updateRefs(s.meta, table, old, undefined);
+      this.#record(out, table, uuid, old, undefined);
+    }
   }
 
   #record(out: Map<string, Map<Uuid, RowChange>>, table: string, uuid: Uuid, old: Row | undefined, row: Row | undefined): void {
@@ -167,15 +184,17 @@ export class Database {
   }
 
   #unindex(s: TableState, row: Row): void {
-    s.meta.schema.indexes.forEach((cols, i) => {
+    const indexes = s.meta.schema.indexes;
+    for (let i = 0; i < indexes.length; i++) {
       const idx = s.indexes[i];
-      const k = rowKey(row, cols);
+      const k = rowKey(row, indexes[i] as readonly string[]);
       if (idx?.get(k) === row.uuid) idx.delete(k);
-    });
+    }
   }
 
   #index(s: TableState, row: Row): void {
-    s.meta.schema.indexes.forEach((cols, i) => s.indexes[i]?.set(rowKey(row, cols), row.uuid));
+    const indexes = s.meta.schema.indexes;
+    for (let i = 0; i < indexes.length; i++) s.indexes[i]?.set(rowKey(row, indexes[i] as readonly string[]), row.uuid);
   }
 
   #updateRefs(meta: TableMeta, table: string, old: Row | undefined, row: Row | undefined): void {

@@ -4,21 +4,23 @@
  * reported first), and the result array shape.
  */
 import type { Json } from '../base/json.js';
-import { isJsonObject } from '../base/json.js';
 import type { Uuid } from '../base/uuid.js';
 import { isUuid } from '../base/uuid.js';
 import type { SymbolTable } from './atom.js';
 import { compileCondition, evaluate, indexEqualityTarget, parseConditions, uuidEqualityTarget } from './condition.js';
 import type { Condition } from './condition.js';
-import { checkDatumConstraints, datumEquals, datumFromJson, compareDatums } from './datum.js';
+import { checkDatumConstraints, datumEquals, compareDatums } from './datum.js';
 import { OvsdbError, syntaxError } from './errors.js';
 import { applyMutation, parseMutations } from './mutation.js';
 import { ObjectParser, OP } from './parser.js';
+import { parseGiven, parseRow } from './row-from-json.js';
 import { ovsShashOrder } from './ovs-order.js';
 import { allColumns, columnDatum, rowKey, rowToJson } from './row.js';
 import type { MutableRow } from './row.js';
 import { getColumn } from './schema/parse-schema.js';
 import type { TableMeta } from './table-meta.js';
+import { freshUuid } from './uuid-source.js';
+import type { UuidSource } from './uuid-source.js';
 import type { Txn } from './transaction.js';
 import type { ColumnSchema, Datum, DatabaseSchema, Row, TableSchema, TxnContext } from './types.js';
 
@@ -32,16 +34,19 @@ export interface Execution {
   durable: boolean;
   /** Smallest `timeout` of the waits run so far (ms), Infinity when none. */
   timeoutMs: number;
-  comments: string[];
+  /** Texts of the `comment` operations, undefined until the first one. */
+  comments: string[] | undefined;
 }
 
 /** Named-uuid symbols (ovsdb_symbol_table). */
 export class Symbols implements SymbolTable {
-  private readonly map = new Map<string, { uuid: Uuid; created: boolean }>();
-  constructor(private readonly newUuid: () => Uuid) {}
+  /** Created on first use: most transactions name no uuid. */
+  private map: Map<string, { uuid: Uuid; created: boolean }> | undefined;
+  constructor(private readonly uuids: UuidSource) {}
   entry(name: string): { uuid: Uuid; created: boolean } {
-    let e = this.map.get(name);
-    if (!e) this.map.set(name, (e = { uuid: this.newUuid(), created: false }));
+    const map = (this.map ??= new Map());
+    let e = map.get(name);
+    if (!e) map.set(name, (e = { uuid: freshUuid(this.uuids), created: false }));
     return e;
   }
   resolve(name: string): Uuid {
@@ -59,39 +64,6 @@ function parseTable(x: Execution, p: ObjectParser, member = 'table'): TableSchem
   return t;
 }
 
-/**
- * ovsdb_row_from_json(): a full row (defaults for absent columns) and the columns given.
- * Members are parsed in JSON order; on an error the row is re-parsed in OVS's shash order so
- * the error reported is the one ovsdb-server reports first.
- */
-function parseRow(x: Execution, table: TableSchema, json: Json, included?: ColumnSchema[]): MutableRow {
-  if (!isJsonObject(json)) throw syntaxError(json, 'row must be JSON object');
-  try {
-    return parseRowIn(x, table, json, Object.keys(json), included);
-  } catch (e) {
-    if (!(e instanceof OvsdbError)) throw e;
-    return parseRowIn(x, table, json, ovsShashOrder(Object.keys(json)), included);
-  }
-}
-
-function parseRowIn(x: Execution, table: TableSchema, json: { readonly [k: string]: Json }, names: readonly string[],
-  included?: ColumnSchema[]): MutableRow {
-  const columns = new Map(x.meta(table.name).defaults);
-  let uuid = '00000000-0000-0000-0000-000000000000' as Uuid;
-  let version = uuid;
-  if (included) included.length = 0;
-  for (const name of names) {
-    const value = json[name] as Json;
-    const column = getColumn(table, name);
-    if (!column) throw syntaxError(json, `No column ${name} in table ${table.name}.`, 'unknown column');
-    const d = datumFromJson(column.type, value, x.symtab);
-    if (name === '_uuid') uuid = d.keys[0] as Uuid;
-    else if (name === '_version') version = d.keys[0] as Uuid;
-    else columns.set(name, d);
-    if (included && !included.includes(column)) included.push(column);
-  }
-  return { uuid, version, columns };
-}
 
 function parseColumnSet(table: TableSchema, json: Json | undefined): ColumnSchema[] {
   if (json === undefined) return allColumns(table);
@@ -145,11 +117,13 @@ const insert: Executor = (x, p, result) => {
     else rowUuid = sym.uuid;
     sym.created = true;
   } else if (rowUuid === undefined) {
-    rowUuid = x.ctx.newUuid();
+    rowUuid = freshUuid(x.ctx);
   }
-  const row = parseRow(x, table, rowJson);
+  const row = parseRow(x.meta(table.name), x.symtab, rowJson);
   // Defaults may violate constraints (e.g. an enum without ""), so check one-element values.
-  for (const c of table.columns.values()) {
+  // Given columns passed their checks while parsing, so only a table with such a default needs
+  // the walk (TableMeta.badDefault), and it is skipped for every other table.
+  if (x.meta(table.name).badDefault) for (const c of table.columns.values()) {
     const d = row.columns.get(c.name);
     if (d && d.keys.length === 1 && checkDatumConstraints(c.type, d)) {
       // Report the violation OVS finds first, walking its column shash.
@@ -161,7 +135,7 @@ const insert: Executor = (x, p, result) => {
       }
     }
   }
-  const full: MutableRow = { uuid: rowUuid, version: x.ctx.newUuid(), columns: row.columns };
+  const full: MutableRow = { uuid: rowUuid, version: freshUuid(x.ctx), columns: row.columns };
   x.txn.insert(table.name, full);
   result['uuid'] = ['uuid', rowUuid];
   return undefined;
@@ -211,26 +185,38 @@ const update: Executor = (x, p, result) => {
   const where = p.member('where', OP.ARRAY);
   const rowJson = p.member('row', OP.OBJECT);
   if (p.error || !table || rowJson === undefined) return p.error;
-  const included: ColumnSchema[] = [];
-  const row = parseRow(x, table, rowJson, included);
-  const ordered = included.some((c) => !c.mutable) ? ovsShashOrder(Object.keys(rowJson as object)) : [];
-  for (const name of ordered) {
-    const c = getColumn(table, name);
-    if (c && !c.mutable) {
-      return syntaxError(p.json, `Cannot update immutable column ${c.name} in table ${table.name}.`, 'constraint violation');
+  const given = parseGiven(table, x.symtab, rowJson);
+  const included = given.columns;
+  const datums = given.datums;
+  let immutable = false;
+  for (const c of included) if (!c.mutable) immutable = true;
+  if (immutable) {
+    for (const name of ovsShashOrder(Object.keys(rowJson as object))) {
+      const c = getColumn(table, name);
+      if (c && !c.mutable) {
+        return syntaxError(p.json, `Cannot update immutable column ${c.name} in table ${table.name}.`, 'constraint violation');
+      }
     }
   }
   const cond = parseConditions(table, where, x.symtab);
   let n = 0;
   for (const r of query(x, table, cond)) {
     n++;
-    if (included.every((c) => datumEquals(columnDatum(r, c.name), columnDatum(row, c.name)))) continue;
+    if (sameOn(r, included, datums)) continue;
     const w = x.txn.modify(table.name, r);
-    for (const c of included) w.columns.set(c.name, columnDatum(row, c.name));
+    for (let i = 0; i < included.length; i++) w.columns.set((included[i] as ColumnSchema).name, datums[i] as Datum);
   }
   result['count'] = n;
   return undefined;
 };
+
+/** True if `row` holds `datums[i]` in `columns[i]` for every i. */
+function sameOn(row: Row, columns: readonly ColumnSchema[], datums: readonly Datum[]): boolean {
+  for (let i = 0; i < columns.length; i++) {
+    if (!datumEquals(columnDatum(row, (columns[i] as ColumnSchema).name), datums[i] as Datum)) return false;
+  }
+  return true;
+}
 
 const mutate: Executor = (x, p, result) => {
   const table = parseTable(x, p);
@@ -286,7 +272,7 @@ const wait: Executor = (x, p) => {
   }
   if (until !== '==' && until !== '!=') return syntaxError(until, '"until" must be "==" or "!="');
   const expected = new Set<string>();
-  for (const rj of rowsJson as readonly Json[]) expected.add(rowKey(parseRow(x, table, rj), columns));
+  for (const rj of rowsJson as readonly Json[]) expected.add(rowKey(parseRow(x.meta(table.name), x.symtab, rj), columns));
   const actual = new Set<string>();
   let equal = true;
   for (const r of query(x, table, cond)) {
@@ -315,7 +301,7 @@ const abort: Executor = () => new OvsdbError('aborted', 'aborted by request');
 
 const comment: Executor = (x, p) => {
   const c = p.member('comment', OP.STRING);
-  if (typeof c === 'string') x.comments.push(c);
+  if (typeof c === 'string') (x.comments ??= []).push(c);
   return undefined;
 };
 
@@ -345,11 +331,13 @@ function asOvsdbError(e: unknown): OvsdbError {
 
 /** Runs every operation; stops at the first error and pads the results with nulls. */
 export function executeOperations(x: Execution, ops: readonly unknown[], readOnly: boolean): ExecuteResult {
-  const results: Json[] = [];
   const n = ops.length;
+  // Sized once: `[]` would grow to 16 slots on its first push, for usually one result.
+  const results: Json[] = new Array<Json>(n);
+  let done = 0;
   let error: OvsdbError | undefined;
   for (let i = 0; i < n; i++) {
-    const p = new ObjectParser(ops[i], `ovsdb operation ${i + 1} of ${n}`);
+    const p = new ObjectParser(ops[i], 'ovsdb operation', i + 1, n);
     const opName = p.member('op', OP.ID);
     const result: { [k: string]: Json } = {};
     let ro = false;
@@ -377,12 +365,12 @@ export function executeOperations(x: Execution, ops: readonly unknown[], readOnl
     }
     if (error) {
       if (error.tag === 'not supported') return { kind: 'blocked', timeoutMs: x.timeoutMs };
-      results.push(error.toJson());
+      results[done++] = error.toJson();
       break;
     }
-    results.push(result);
+    results[done++] = result;
   }
-  while (results.length < n) results.push(null);
+  while (done < n) results[done++] = null;
   return { kind: 'results', results, failed: error !== undefined };
 }
 

@@ -13,7 +13,11 @@ import { getColumn } from './schema/parse-schema.js';
 import type { Atom, ColumnSchema, ColumnType, Datum, TableSchema } from './types.js';
 
 export type Mutator = '+=' | '-=' | '*=' | '/=' | '%=' | 'insert' | 'delete';
-const MUTATORS: readonly Mutator[] = ['+=', '-=', '*=', '/=', '%=', 'insert', 'delete'];
+const MUTATORS: readonly string[] = ['+=', '-=', '*=', '/=', '%=', 'insert', 'delete'];
+
+function isMutator(s: string): s is Mutator {
+  return MUTATORS.includes(s);
+}
 
 /** One parsed mutation. */
 export interface Mutation {
@@ -37,7 +41,7 @@ function parseMutation(table: TableSchema, json: unknown, symtab?: SymbolTable):
     throw syntaxError(json, `Cannot mutate immutable column ${name} in table ${table.name}.`, 'constraint violation');
   }
   const mname = json[1] as string;
-  const mutator = MUTATORS.find((m) => m === mname);
+  const mutator = isMutator(mname) ? mname : undefined;
   if (!mutator) throw new OvsdbError('unknown mutator', `No mutator named ${mname}.`);
   const t = column.type;
   if (mutator === 'insert' || mutator === 'delete') {
@@ -55,9 +59,12 @@ function parseMutation(table: TableSchema, json: unknown, symtab?: SymbolTable):
       (mutator === '%=' && t.key.type === 'real')) {
     throw typeMismatch(mutator, column, json);
   }
-  const argType: ColumnType = { key: { type: t.key.type }, value: undefined, min: 1, max: 1 };
-  return { column, mutator, arg: datumFromJson(argType, json[2], symtab) };
+  return { column, mutator, arg: datumFromJson(t.key.type === 'integer' ? INTEGER_ARG : REAL_ARG, json[2], symtab) };
 }
+
+/** Argument types of the arithmetic mutators: a bare number without the column's constraints. */
+const INTEGER_ARG: ColumnType = { key: { type: 'integer' }, value: undefined, min: 1, max: 1 };
+const REAL_ARG: ColumnType = { key: { type: 'real' }, value: undefined, min: 1, max: 1 };
 
 /** Parses a <mutations> array (ovsdb_mutation_set_from_json). Throws OvsdbError. */
 export function parseMutations(table: TableSchema, json: unknown, symtab?: SymbolTable): Mutation[] {
@@ -153,7 +160,8 @@ export function applyMutation(m: Mutation, dst: Datum): Datum | OvsdbError {
     const e = checkAtomConstraints(k, t.key);
     if (e) return e;
   }
-  const sorted: Atom[] = [...keys].sort(compareAtoms);
+  // One key (a scalar column, the usual case) is sorted already.
+  const sorted: Atom[] = keys.length < 2 ? keys : [...keys].sort(compareAtoms);
   for (let i = 0; i + 1 < sorted.length; i++) {
     if (sorted[i] === sorted[i + 1]) {
       return new OvsdbError('constraint violation', `Result of "${m.mutator}" operation contains duplicates.`);

@@ -32,15 +32,32 @@ export function jsonTypeBit(v: unknown): number {
   return 0;
 }
 
+/** Object.keys(o).length without building the array (it ran for every operation). */
+function ownKeyCount(o: JsonObject): number {
+  let n = 0;
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) n++;
+  return n;
+}
+
 /** Parses the members of one JSON object, remembering the first error. */
 export class ObjectParser {
   readonly json: JsonObject | undefined;
   error: OvsdbError | undefined;
-  private readonly used = new Set<string>();
+  /** Distinct members looked up and present (an object has a handful: an array beats a Set). */
+  private readonly used: string[] = [];
 
-  constructor(json: unknown, readonly name: string) {
+  /**
+   * With `ordinal` and `count`, the name is "<name> <ordinal> of <count>" (as OVS's
+   * "ovsdb operation %zu of %zu"), built only if an error needs it: most parses succeed.
+   */
+  constructor(json: unknown, private readonly baseName: string, private readonly ordinal?: number, private readonly count?: number) {
     this.json = isJsonObject(json) ? json : undefined;
     if (!this.json) this.raise('Object expected.');
+  }
+
+  /** The name used in error messages. */
+  get name(): string {
+    return this.count === undefined ? this.baseName : `${this.baseName} ${String(this.ordinal)} of ${this.count}`;
   }
 
   /** Returns the member, or undefined (recording an error unless optional and absent). */
@@ -52,7 +69,7 @@ export class ObjectParser {
     }
     const value = this.json[name] as Json;
     if ((types & jsonTypeBit(value)) !== 0 || (types & OP.ID && typeof value === 'string' && isId(value))) {
-      this.used.add(name);
+      if (!this.used.includes(name)) this.used.push(name);
       return value;
     }
     this.raise(`Type mismatch for member '${name}'.`);
@@ -69,12 +86,13 @@ export class ObjectParser {
 
   /** ovsdb_parser_finish(): reports members that were never looked up. */
   finish(): OvsdbError | undefined {
-    if (!this.error && this.json) {
-      const unused = Object.keys(this.json).filter((k) => !this.used.has(k));
+    // Every used name is an own member, so equal counts mean nothing is left over.
+    if (!this.error && this.json && ownKeyCount(this.json) !== this.used.length) {
+      const unused = Object.keys(this.json).filter((k) => !this.used.includes(k));
       if (unused.length > 0) {
         const n = unused.length;
         // OVS reports the first unused member in its shash iteration order.
-        const name = ovsShashOrder(Object.keys(this.json)).find((k) => !this.used.has(k)) ?? '';
+        const name = ovsShashOrder(Object.keys(this.json)).find((k) => !this.used.includes(k)) ?? '';
         this.raise(n > 1
           ? `Member '${name}' and ${n - 1} other member${n > 2 ? 's' : ''} are present but not allowed here.`
           : `Member '${name}' is present but not allowed here.`);

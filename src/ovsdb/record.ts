@@ -7,25 +7,28 @@ import type { Json, JsonObject } from '../base/json.js';
 import { isJsonObject } from '../base/json.js';
 import { AssertionError } from '../base/assert.js';
 import type { Uuid } from '../base/uuid.js';
-import { isUuid } from '../base/uuid.js';
+import { lowerUuid } from './atom.js';
 import { datumFromJson, datumToJson, isDefaultDatum } from './datum.js';
 import { OvsdbError } from './errors.js';
+import { copyColumns } from './row.js';
 import type { MutableRow } from './row.js';
+import { defaultColumns } from './table-meta.js';
 import type { TableMeta } from './table-meta.js';
-import type { Txn } from './transaction.js';
+import type { Txn, TxnRow } from './transaction.js';
 import type { ColumnType, CommitRecord, Row } from './types.js';
 
-/** One row's final state: `row` undefined deletes it. */
+/** One row's final state (`row` undefined deletes it) and its current state `old`. */
 export interface PreparedChange {
   readonly table: string;
   readonly uuid: Uuid;
+  readonly old: Row | undefined;
   readonly row: Row | undefined;
 }
 
 /** JSON of a full row as an insert: non-default columns plus _version. */
 export function insertJson(meta: TableMeta, row: Row): JsonObject {
   const out: { [k: string]: Json } = {};
-  for (const c of meta.schema.columns.values()) {
+  for (const c of meta.columnList) {
     const d = row.columns.get(c.name);
     if (d && !isDefaultDatum(c.type, d)) out[c.name] = datumToJson(c.type, d);
   }
@@ -34,36 +37,43 @@ export function insertJson(meta: TableMeta, row: Row): JsonObject {
 }
 
 /**
- * The record and final rows of a transaction that passed precommit, with each row's committed
- * state as the transaction saw it (`olds`, parallel to `changes`); undefined if a no-op.
+ * The record of a transaction that passed precommit and the transaction rows it holds (each
+ * with its committed state `old` as the transaction saw it and its final state `new`), in
+ * order; undefined if a no-op. The rows are `txn.order` itself when every row is in the record.
  */
 export function buildRecord(txn: Txn, meta: (t: string) => TableMeta):
-  { record: CommitRecord; changes: PreparedChange[]; olds: (Row | undefined)[] } | undefined {
+  { record: CommitRecord; rows: readonly TxnRow[] } | undefined {
   const record: { [t: string]: { [u: string]: JsonObject | null } } = {};
-  const changes: PreparedChange[] = [];
-  const olds: (Row | undefined)[] = [];
-  for (const tr of txn.order) {
+  // Filled only once a row is left out (the common transaction leaves none out).
+  let rows: TxnRow[] | undefined;
+  const order = txn.order;
+  for (let i = 0; i < order.length; i++) {
+    const tr = order[i] as TxnRow;
     let json: JsonObject | null;
     if (tr.old && !tr.new) json = null;
     else if (!tr.old && tr.new) json = insertJson(meta(tr.table), tr.new);
     else if (tr.old && tr.new && tr.changed.size > 0) {
       const m = meta(tr.table);
+      const all = tr.changed.has('*');
       const out: { [k: string]: Json } = {};
-      for (const c of m.schema.columns.values()) {
-        if (!tr.changed.has(c.name) && !tr.changed.has('*')) continue;
+      for (const c of m.columnList) {
+        if (!all && !tr.changed.has(c.name)) continue;
         out[c.name] = datumToJson(c.type, tr.new.columns.get(c.name) ?? m.defaults.get(c.name) ?? { keys: [], values: undefined });
       }
       out['_version'] = ['uuid', tr.new.version];
       json = out;
-    } else continue;
+    } else {
+      rows ??= order.slice(0, i);
+      continue;
+    }
     // Rows are keyed by uuid: a fresh property name every time. On an ordinary object literal V8
     // would create (and soon normalize) a new hidden class per uuid, which dominated the cost of
     // small transactions; a null-prototype object is a plain hash table from the start.
     (record[tr.table] ??= uuidKeyedObject())[tr.uuid] = json;
-    changes.push({ table: tr.table, uuid: tr.uuid, row: tr.new });
-    olds.push(tr.old);
+    if (rows) rows.push(tr);
   }
-  return changes.length ? { record, changes, olds } : undefined;
+  const kept = rows ?? order;
+  return kept.length ? { record, rows: kept } : undefined;
 }
 
 /** An empty object meant for uuid keys (JSON.stringify and Object.entries treat it like a plain object). */
@@ -71,9 +81,8 @@ function uuidKeyedObject(): { [u: string]: JsonObject | null } {
   return Object.create(null) as { [u: string]: JsonObject | null };
 }
 
-function relaxed(t: ColumnType): ColumnType {
-  return { ...t, min: 0, max: Infinity };
-}
+const VERSION_TYPE: ColumnType = { key: { type: 'uuid' }, value: undefined, min: 1, max: 1 };
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
  * Turns a record into final row states against `current` rows (slow path of apply()).
@@ -83,40 +92,49 @@ export function parseRecord(record: CommitRecord, meta: (t: string) => TableMeta
   current: (t: string, u: Uuid) => Row | undefined): PreparedChange[] {
   const out: PreparedChange[] = [];
   if (!isJsonObject(record)) throw new AssertionError('commit record is not an object');
-  for (const [table, rows] of Object.entries(record)) {
+  // for-in rather than Object.entries (same order): no [key, value] arrays per member, since
+  // every follower parses every record.
+  for (const table in record) {
+    if (!hasOwn.call(record, table)) continue;
+    const rows: unknown = record[table];
     // Table names cannot start with '_' (RFC 7047 §3.2), so keys like "_date" and "_comment"
     // are record metadata, as in an Open vSwitch database file, not changes.
     if (table.startsWith('_')) continue;
     const m = meta(table);
     if (!m) throw new AssertionError(`commit record names unknown table ${table}`);
     if (!isJsonObject(rows)) throw new AssertionError(`commit record table ${table} is not an object`);
-    for (const [uuidText, rowJson] of Object.entries(rows)) {
-      if (!isUuid(uuidText)) throw new AssertionError(`commit record has bad uuid ${uuidText}`);
-      const uuid = uuidText.toLowerCase() as Uuid;
+    for (const uuidText in rows) {
+      if (!hasOwn.call(rows, uuidText)) continue;
+      const rowJson = rows[uuidText];
+      const lower = lowerUuid(uuidText);
+      if (lower === undefined) throw new AssertionError(`commit record has bad uuid ${uuidText}`);
+      const uuid = lower as Uuid;
       if (rowJson === null) {
-        out.push({ table, uuid, row: undefined });
+        out.push({ table, uuid, old: current(table, uuid), row: undefined });
         continue;
       }
       if (!isJsonObject(rowJson)) throw new AssertionError(`commit record row ${uuid} is not an object`);
       const old = current(table, uuid);
       const row: MutableRow = {
-        uuid, version: old?.version ?? uuid, columns: old ? new Map(old.columns) : new Map(m.defaults),
+        uuid, version: old?.version ?? uuid, columns: old ? copyColumns(old.columns) : defaultColumns(m),
       };
-      for (const [name, value] of Object.entries(rowJson)) {
+      for (const name in rowJson) {
+        if (!hasOwn.call(rowJson, name)) continue;
+        const value = rowJson[name];
         try {
           if (name === '_version') {
-            row.version = datumFromJson({ key: { type: 'uuid' }, value: undefined, min: 1, max: 1 }, value).keys[0] as Uuid;
+            row.version = datumFromJson(VERSION_TYPE, value).keys[0] as Uuid;
             continue;
           }
-          const c = m.schema.columns.get(name);
-          if (!c) throw new AssertionError(`commit record names unknown column ${table}.${name}`);
-          row.columns.set(name, datumFromJson(relaxed(c.type), value));
+          const t = m.relaxedTypes.get(name);
+          if (!t) throw new AssertionError(`commit record names unknown column ${table}.${name}`);
+          row.columns.set(name, datumFromJson(t, value));
         } catch (e) {
           if (e instanceof OvsdbError) throw new AssertionError(`bad commit record value ${table}.${name}: ${e.details}`);
           throw e;
         }
       }
-      out.push({ table, uuid, row });
+      out.push({ table, uuid, old, row });
     }
   }
   return out;

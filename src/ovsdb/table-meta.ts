@@ -3,9 +3,9 @@
  * and the default row. Used on the hot path so transactions touch only what they need.
  */
 import type { Uuid } from '../base/uuid.js';
-import { defaultDatum } from './datum.js';
+import { checkDatumConstraints, defaultDatum } from './datum.js';
 import { ovsShashOrder } from './ovs-order.js';
-import type { Atom, BaseType, ColumnSchema, Datum, DatabaseSchema, Row, TableSchema } from './types.js';
+import type { Atom, BaseType, ColumnSchema, ColumnType, Datum, DatabaseSchema, Row, TableSchema } from './types.js';
 
 /** A reference-holding column. */
 export interface RefColumn {
@@ -21,8 +21,21 @@ export interface TableMeta {
   readonly strong: readonly RefColumn[];
   readonly weak: readonly RefColumn[];
   readonly defaults: ReadonlyMap<string, Datum>;
+  /** `defaults` as [name, datum] pairs: copying from an array is the cheapest way to a new row. */
+  readonly defaultEntries: readonly (readonly [string, Datum])[];
+  /** Per column, its type with any number of elements allowed (values in commit records). */
+  readonly relaxedTypes: ReadonlyMap<string, ColumnType>;
+  /** The declared columns in schema order (an array: no iterator per walk on hot paths). */
+  readonly columnList: readonly ColumnSchema[];
   /** Column names in the order ovsdb-server iterates its table schema (for error order). */
   readonly ovsColumnOrder: readonly string[];
+  // Precomputed facts that let a small transaction skip work that cannot apply to the table.
+  /** Some strong reference column anywhere in the schema may point into this table. */
+  readonly strongTarget: boolean;
+  /** Some weak reference column anywhere in the schema may point into this table. */
+  readonly weakTarget: boolean;
+  /** Some column's one-element default violates its constraints (e.g. an enum without ""). */
+  readonly badDefault: boolean;
 }
 
 function refTable(b: BaseType | undefined, kind: 'strong' | 'weak'): string | undefined {
@@ -42,11 +55,37 @@ function refColumns(t: TableSchema, kind: 'strong' | 'weak'): RefColumn[] {
 /** Builds the TableMeta of every table. */
 export function buildMeta(schema: DatabaseSchema): Map<string, TableMeta> {
   const out = new Map<string, TableMeta>();
+  const strongTargets = new Set<string>();
+  const weakTargets = new Set<string>();
+  for (const t of schema.tables.values()) {
+    for (const rc of refColumns(t, 'strong')) for (const x of [rc.keyTable, rc.valueTable]) if (x !== undefined) strongTargets.add(x);
+    for (const rc of refColumns(t, 'weak')) for (const x of [rc.keyTable, rc.valueTable]) if (x !== undefined) weakTargets.add(x);
+  }
   for (const t of schema.tables.values()) {
     const defaults = new Map<string, Datum>();
-    for (const c of t.columns.values()) defaults.set(c.name, defaultDatum(c.type));
+    let badDefault = false;
+    for (const c of t.columns.values()) {
+      const d = defaultDatum(c.type);
+      defaults.set(c.name, d);
+      if (d.keys.length === 1 && checkDatumConstraints(c.type, d)) badDefault = true;
+    }
     const ovsColumnOrder = ovsShashOrder(['_uuid', '_version', ...ovsShashOrder([...t.columns.keys()])]);
-    out.set(t.name, { schema: t, strong: refColumns(t, 'strong'), weak: refColumns(t, 'weak'), defaults, ovsColumnOrder });
+    out.set(t.name, {
+      schema: t, defaultEntries: [...defaults], columnList: [...t.columns.values()],
+      relaxedTypes: new Map([...t.columns.values()].map((c) => [c.name, { ...c.type, min: 0, max: Infinity }])), strong: refColumns(t, 'strong'), weak: refColumns(t, 'weak'), defaults, ovsColumnOrder,
+      strongTarget: strongTargets.has(t.name), weakTarget: weakTargets.has(t.name), badDefault,
+    });
+  }
+  return out;
+}
+
+/** A new column map holding the table's defaults (a new row before its given columns). */
+export function defaultColumns(meta: TableMeta): Map<string, Datum> {
+  const out = new Map<string, Datum>();
+  const entries = meta.defaultEntries;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as readonly [string, Datum];
+    out.set(e[0], e[1]);
   }
   return out;
 }

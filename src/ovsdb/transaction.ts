@@ -7,10 +7,12 @@
 import type { Uuid } from '../base/uuid.js';
 import { datumEquals } from './datum.js';
 import { OvsdbError } from './errors.js';
-import { cloneRow, columnDatum, compareRowsComparable, rowColumnsToString, rowKey, rowsEqualOn } from './row.js';
+import { cloneRow, compareRowsComparable, rowColumnsToString, rowKey, rowsEqualOn } from './row.js';
 import type { MutableRow } from './row.js';
 import { forEachRef, refCounts } from './table-meta.js';
 import type { TableMeta } from './table-meta.js';
+import { freshUuid } from './uuid-source.js';
+import type { UuidSource } from './uuid-source.js';
 import type { Datum, Row } from './types.js';
 
 /** What a transaction needs to read from the committed database. */
@@ -39,17 +41,56 @@ export interface TxnRow {
 }
 
 const ALL = new Set<string>(['*']);
+const EMPTY_DATUM: Datum = { keys: [], values: undefined };
+
+const NO_ROWS: TxnRow[] = Object.freeze([]) as unknown as TxnRow[];
+
+/** Up to this many rows, `order` is searched instead of building the per-table Maps. */
+const SMALL = 8;
 
 /** The overlay. */
 export class Txn {
-  private readonly byTable = new Map<string, Map<Uuid, TxnRow>>();
-  /** Every txn row in creation order; loops over it also visit rows added meanwhile. */
-  readonly order: TxnRow[] = [];
+  /**
+   * Txn rows per table then uuid (insertion order = `order`). Built only when a transaction
+   * touches more than SMALL rows or a table is walked: two Maps per transaction were a visible
+   * share of the allocation (and so GC) cost of a one-row transaction.
+   */
+  private byTable: Map<string, Map<Uuid, TxnRow>> | undefined;
+  /**
+   * Every txn row in creation order; loops over it also visit rows added meanwhile. Starts as
+   * the shared frozen NO_ROWS and becomes a one-element literal on the first row: `[]` grows to
+   * 16 slots on its first push, a needless allocation for the usual one-row transaction.
+   */
+  #order: TxnRow[] = NO_ROWS;
 
   constructor(readonly db: CommittedView) {}
 
+  get order(): readonly TxnRow[] {
+    return this.#order;
+  }
+
   find(table: string, uuid: Uuid): TxnRow | undefined {
-    return this.byTable.get(table)?.get(uuid);
+    if (this.byTable) return this.byTable.get(table)?.get(uuid);
+    const order = this.order;
+    for (let i = 0; i < order.length; i++) {
+      const tr = order[i] as TxnRow;
+      if (tr.uuid === uuid && tr.table === table) return tr;
+    }
+    return undefined;
+  }
+
+  /** The per-table Maps, built on first need. */
+  private tables(): Map<string, Map<Uuid, TxnRow>> {
+    if (this.byTable) return this.byTable;
+    const byTable = new Map<string, Map<Uuid, TxnRow>>();
+    for (const tr of this.order) Txn.index(byTable, tr);
+    return (this.byTable = byTable);
+  }
+
+  private static index(byTable: Map<string, Map<Uuid, TxnRow>>, tr: TxnRow): void {
+    let m = byTable.get(tr.table);
+    if (!m) byTable.set(tr.table, (m = new Map()));
+    m.set(tr.uuid, tr);
   }
 
   /** The row as this transaction sees it. */
@@ -60,7 +101,7 @@ export class Txn {
 
   /** Every row of `table` as this transaction sees it. */
   scan(table: string): Iterable<Row> {
-    const overlay = this.byTable.get(table);
+    const overlay = this.order.length === 0 ? undefined : this.tables().get(table);
     // Untouched table (every read-only transaction): the committed rows as they are, without
     // a per-row overlay lookup or generator step.
     if (overlay === undefined || overlay.size === 0) return this.db.rows(table).values();
@@ -82,7 +123,7 @@ export class Txn {
    * caller re-checks its condition on each.
    */
   *indexCandidates(table: string, i: number, key: string): Generator<Row> {
-    const overlay = this.byTable.get(table);
+    const overlay = this.order.length === 0 ? undefined : this.tables().get(table);
     const committed = this.db.indexLookup(table, i, key);
     if (committed !== undefined && !overlay?.has(committed)) {
       const row = this.db.rows(table).get(committed);
@@ -94,7 +135,7 @@ export class Txn {
   /** Number of rows of `table` after the transaction. */
   count(table: string): number {
     let n = this.db.rows(table).size;
-    const overlay = this.byTable.get(table);
+    const overlay = this.order.length === 0 ? undefined : this.tables().get(table);
     if (overlay) for (const tr of overlay.values()) n += (tr.new ? 1 : 0) - (tr.old ? 1 : 0);
     return n;
   }
@@ -105,11 +146,13 @@ export class Txn {
   }
 
   private add(table: string, uuid: Uuid, old: Row | undefined, row: MutableRow | undefined, nRefs: number): TxnRow {
-    const tr: TxnRow = { table, uuid, old, new: row, nRefs, changed: new Set(), weakDirty: false };
-    let m = this.byTable.get(table);
-    if (!m) this.byTable.set(table, (m = new Map()));
-    m.set(uuid, tr);
-    this.order.push(tr);
+    // Inserts and deletes change every column (determineChanges would say so): no Set for them.
+    const changed = old !== undefined && row !== undefined ? new Set<string>() : ALL;
+    const tr: TxnRow = { table, uuid, old, new: row, nRefs, changed, weakDirty: false };
+    if (this.#order === NO_ROWS) this.#order = [tr];
+    else this.#order.push(tr);
+    if (this.byTable) Txn.index(this.byTable, tr);
+    else if (this.order.length > SMALL) this.tables();
     return tr;
   }
 
@@ -151,19 +194,27 @@ export class Txn {
   }
 
   /** Runs every commit-time check (ovsdb_txn_precommit). */
-  precommit(newUuid: () => Uuid): OvsdbError | undefined {
+  precommit(uuids: UuidSource): OvsdbError | undefined {
     this.determineChanges();
     return this.updateRefCounts() ?? this.collectGarbage() ?? this.checkMaxRows() ??
-      this.assessWeakRefs() ?? this.checkIndexes() ?? this.updateVersions(newUuid);
+      this.assessWeakRefs() ?? this.checkIndexes() ?? this.updateVersions(uuids);
   }
 
   private determineChanges(): void {
     for (const tr of this.order) {
       if (tr.old && tr.new) {
         const meta = this.db.meta(tr.table);
-        tr.changed = new Set();
-        for (const name of meta.schema.columns.keys()) {
-          if (!datumEquals(columnDatum(tr.old, name), columnDatum(tr.new, name))) tr.changed.add(name);
+        if (tr.changed === ALL) tr.changed = new Set();
+        else tr.changed.clear();
+        // Declared columns only (no _uuid/_version), so the maps are read directly; a column
+        // the transaction did not write still holds the very same datum object.
+        const before = tr.old.columns;
+        const after = tr.new.columns;
+        for (const c of meta.columnList) {
+          const name = c.name;
+          const a = before.get(name);
+          const b = after.get(name);
+          if (a !== b && !datumEquals(a ?? EMPTY_DATUM, b ?? EMPTY_DATUM)) tr.changed.add(name);
         }
       } else {
         tr.changed = ALL;
@@ -218,7 +269,8 @@ export class Txn {
   private collectGarbage(): OvsdbError | undefined {
     for (let i = 0; i < this.order.length; i++) {
       const tr = this.order[i] as TxnRow;
-      if (tr.new && tr.nRefs === 0) this.deleteGarbage(tr);
+      // Root rows are never garbage: skip the walk for them (every row of most small transactions).
+      if (tr.new && tr.nRefs === 0 && !this.db.meta(tr.table).schema.isRoot) this.deleteGarbage(tr);
     }
     return undefined;
   }
@@ -242,9 +294,14 @@ export class Txn {
   }
 
   private checkMaxRows(): OvsdbError | undefined {
-    for (const table of this.byTable.keys()) {
+    // Tables in order of first touch; only a table with a limit needs the Maps.
+    let checked: string[] | undefined;
+    for (const tr of this.order) {
+      const table = tr.table;
       const max = this.db.meta(table).schema.maxRows;
       if (!Number.isFinite(max)) continue;
+      if (checked?.includes(table)) continue;
+      (checked ??= []).push(table);
       const n = this.count(table);
       if (n > max) {
         return new OvsdbError('constraint violation',
@@ -313,10 +370,12 @@ export class Txn {
   }
 
   private checkIndexes(): OvsdbError | undefined {
-    const temp = new Map<string, TxnRow>();
+    let temp: Map<string, TxnRow> | undefined;
     for (const tr of this.order) {
       if (!tr.new) continue;
       const schema = this.db.meta(tr.table).schema;
+      if (schema.indexes.length === 0) continue;
+      temp ??= new Map();
       for (let i = 0; i < schema.indexes.length; i++) {
         const cols = schema.indexes[i] as readonly string[];
         const key = rowKey(tr.new, cols);
@@ -359,9 +418,9 @@ export class Txn {
     return head + `had the following index values before the transaction: ${rowColumnsToString(this.db.meta(table).schema, tr.old, cols)}.`;
   }
 
-  private updateVersions(newUuid: () => Uuid): undefined {
+  private updateVersions(uuids: UuidSource): undefined {
     for (const tr of this.order) {
-      if (tr.old && tr.new && tr.changed.size > 0) tr.new.version = newUuid();
+      if (tr.old && tr.new && tr.changed.size > 0) tr.new.version = freshUuid(uuids);
     }
     return undefined;
   }
