@@ -15,7 +15,7 @@ import type { Uuid } from '../base/uuid.js';
 import { executeOperations, Symbols } from './execution.js';
 import type { Execution } from './execution.js';
 import { OvsdbError } from './errors.js';
-import { buildRecord, insertJson, parseRecord } from './record.js';
+import { insertJson, parseRecord, recordObject, recordRows, recordText } from './record.js';
 import type { PreparedChange } from './record.js';
 import { rowKey } from './row.js';
 import { buildMeta, refCounts } from './table-meta.js';
@@ -35,6 +35,38 @@ interface TableState {
 
 const NO_SOURCES: readonly string[] = [];
 
+/**
+ * The outcome of a transaction that changes the database. Its record object is built only when
+ * someone reads `record`: a committing host stores `recordText` and applies with applyOutcome,
+ * and building the object (every new row uuid becomes a property name V8 must intern) cost more
+ * than the rest of a small insert. A class, not an object literal with a getter: a literal
+ * would allocate its getter and a closure per transaction.
+ */
+class PreparedOutcome {
+  readonly kind = 'done' as const;
+  declare readonly comment?: string;
+  readonly #rows: readonly TxnRow[];
+  readonly #meta: (t: string) => TableMeta;
+  #record: CommitRecord | undefined;
+
+  constructor(readonly results: readonly Json[], readonly recordText: string, readonly durable: boolean,
+    comment: string | undefined, rows: readonly TxnRow[], meta: (t: string) => TableMeta) {
+    // Only set when there is one: callers test for the property's presence.
+    if (comment !== undefined) (this as { comment?: string }).comment = comment;
+    this.#rows = rows;
+    this.#meta = meta;
+  }
+
+  get record(): CommitRecord {
+    return (this.#record ??= recordObject(this.#rows, this.#meta));
+  }
+
+  /** The record object if `record` was read, else undefined (apply() recognises it). */
+  get recordIfBuilt(): CommitRecord | undefined {
+    return this.#record;
+  }
+}
+
 /** An in-memory OVSDB database. */
 export class Database {
   readonly #tables = new Map<string, TableState>();
@@ -50,9 +82,9 @@ export class Database {
   // and a WeakMap entry per transaction cost a measurable share of a small insert (ephemeron
   // bookkeeping in every GC). A record that misses the slot is parsed: same result, slower.
   // Three fields rather than one slot object: one allocation less per transaction.
-  #preparedRecord: CommitRecord | undefined;
   #preparedGeneration = -1;
   #preparedRows: readonly TxnRow[] | undefined;
+  #preparedOutcome: PreparedOutcome | undefined;
   #generation = 0;
   readonly #view: CommittedView;
   /** Created once: a closure per transaction showed up in allocation profiles. */
@@ -125,15 +157,38 @@ export class Database {
     if (error) {
       return { kind: 'done', results: [...r.results, error.toJson()], record: undefined, durable: x.durable };
     }
-    const built = buildRecord(txn, this.#meta);
-    if (!built) return { kind: 'done', results: r.results, record: undefined, durable: x.durable };
-    this.#preparedRecord = built.record;
-    this.#preparedGeneration = this.#generation;
-    this.#preparedRows = built.rows;
+    const rows = recordRows(txn);
+    if (!rows) return { kind: 'done', results: r.results, record: undefined, durable: x.durable };
+    const text = recordText(rows, this.#meta);
+    const generation = this.#generation;
+    this.#preparedGeneration = generation;
+    this.#preparedRows = rows;
     const comments: string[] | undefined = x.comments;
-    return comments === undefined
-      ? { kind: 'done', results: r.results, record: built.record, durable: x.durable }
-      : { kind: 'done', results: r.results, record: built.record, durable: x.durable, comment: comments.join('\n') };
+    const outcome = new PreparedOutcome(r.results, text, x.durable, comments?.join('\n'), rows, this.#meta);
+    this.#preparedOutcome = outcome;
+    return outcome;
+  }
+
+  /**
+   * Applies the outcome of the latest transact() (standalone commit path): when nothing was
+   * applied since, the transaction's own rows are applied without building or parsing its
+   * record. Otherwise the same as apply(outcome.record).
+   */
+  applyOutcome(outcome: TxnOutcome): RowChanges {
+    if (outcome.kind !== 'done') return new Map();
+    // recordText first: reading `record` would build the object this path exists to avoid.
+    const rows = this.#preparedOutcome === outcome && this.#preparedGeneration === this.#generation ? this.#preparedRows : undefined;
+    if (!rows) {
+      const record = outcome.record;
+      return record === undefined ? new Map() : this.apply(record);
+    }
+    this.#clearPrepared();
+    return this.#applyRows(rows);
+  }
+
+  #clearPrepared(): void {
+    this.#preparedOutcome = undefined;
+    this.#preparedRows = undefined;
   }
 
   /**
@@ -141,24 +196,30 @@ export class Database {
    * Deterministic: the same records in the same order give identical state everywhere.
    */
   apply(record: CommitRecord): RowChanges {
-    const rows = this.#preparedRecord === record && this.#preparedGeneration === this.#generation ? this.#preparedRows : undefined;
-    this.#preparedRecord = undefined;
-    this.#preparedRows = undefined;
+    const prepared = this.#preparedOutcome;
+    const rows = prepared !== undefined && prepared.recordIfBuilt === record && this.#preparedGeneration === this.#generation ? this.#preparedRows : undefined;
+    this.#clearPrepared();
+    if (rows) return this.#applyRows(rows);
     const out = new Map<string, Map<Uuid, RowChange>>();
-    if (rows) {
-      // A prepared record's transaction already looked every row up against this very state
-      // (same generation); looking up again in a large table was a visible share of an insert.
-      // Its final rows are fresh objects nothing else holds, so they are stored as they are.
-      this.#generation++;
-      for (const tr of rows) if (tr.old) this.#unindex(this.#state(tr.table), tr.old);
-      for (const tr of rows) this.#applyRow(out, tr.table, tr.uuid, tr.old, tr.new);
-      return out;
-    }
     // parseRecord looks each row up (`old`) in the state this very call then changes.
     const changes: PreparedChange[] = parseRecord(record, (t) => this.#tables.get(t)?.meta, (t, u) => this.getRow(t, u));
     this.#generation++;
     for (const c of changes) if (c.old) this.#unindex(this.#state(c.table), c.old);
     for (const c of changes) this.#applyRow(out, c.table, c.uuid, c.old, c.row);
+    return out;
+  }
+
+  /**
+   * apply() of a prepared transaction's rows: the transaction already looked every row up
+   * against this very state (same generation); looking up again in a large table was a visible
+   * share of an insert. Its final rows are fresh objects nothing else holds, so they are stored
+   * as they are.
+   */
+  #applyRows(rows: readonly TxnRow[]): RowChanges {
+    const out = new Map<string, Map<Uuid, RowChange>>();
+    this.#generation++;
+    for (const tr of rows) if (tr.old) this.#unindex(this.#state(tr.table), tr.old);
+    for (const tr of rows) this.#applyRow(out, tr.table, tr.uuid, tr.old, tr.new);
     return out;
   }
 

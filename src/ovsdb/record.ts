@@ -4,7 +4,7 @@
  * Built from a transaction's overlay; parsed back (trusted input) by Database.apply().
  */
 import type { Json, JsonObject } from '../base/json.js';
-import { isJsonObject } from '../base/json.js';
+import { isJsonObject, jsonText } from '../base/json.js';
 import { AssertionError } from '../base/assert.js';
 import type { Uuid } from '../base/uuid.js';
 import { lowerUuid } from './atom.js';
@@ -15,7 +15,7 @@ import type { MutableRow } from './row.js';
 import { defaultColumns } from './table-meta.js';
 import type { TableMeta } from './table-meta.js';
 import type { Txn, TxnRow } from './transaction.js';
-import type { ColumnType, CommitRecord, Row } from './types.js';
+import type { ColumnType, CommitRecord, Datum, Row } from './types.js';
 
 /** One row's final state (`row` undefined deletes it) and its current state `old`. */
 export interface PreparedChange {
@@ -36,45 +36,118 @@ export function insertJson(meta: TableMeta, row: Row): JsonObject {
   return out;
 }
 
+/** True if the transaction row changes the database (and so belongs in the record). */
+function inRecord(tr: TxnRow): boolean {
+  return tr.old ? (!tr.new || tr.changed.size > 0) : tr.new !== undefined;
+}
+
 /**
- * The record of a transaction that passed precommit and the transaction rows it holds (each
- * with its committed state `old` as the transaction saw it and its final state `new`), in
- * order; undefined if a no-op. The rows are `txn.order` itself when every row is in the record.
+ * The rows of a transaction that passed precommit that belong in its record (each with its
+ * committed state `old` as the transaction saw it and its final state `new`), in order;
+ * undefined if a no-op. They are `txn.order` itself when every row is in the record.
  */
-export function buildRecord(txn: Txn, meta: (t: string) => TableMeta):
-  { record: CommitRecord; rows: readonly TxnRow[] } | undefined {
-  const record: { [t: string]: { [u: string]: JsonObject | null } } = {};
+export function recordRows(txn: Txn): readonly TxnRow[] | undefined {
+  const order = txn.order;
   // Filled only once a row is left out (the common transaction leaves none out).
   let rows: TxnRow[] | undefined;
-  const order = txn.order;
   for (let i = 0; i < order.length; i++) {
     const tr = order[i] as TxnRow;
-    let json: JsonObject | null;
-    if (tr.old && !tr.new) json = null;
-    else if (!tr.old && tr.new) json = insertJson(meta(tr.table), tr.new);
-    else if (tr.old && tr.new && tr.changed.size > 0) {
-      const m = meta(tr.table);
-      const all = tr.changed.has('*');
-      const out: { [k: string]: Json } = {};
-      for (const c of m.columnList) {
-        if (!all && !tr.changed.has(c.name)) continue;
-        out[c.name] = datumToJson(c.type, tr.new.columns.get(c.name) ?? m.defaults.get(c.name) ?? { keys: [], values: undefined });
-      }
-      out['_version'] = ['uuid', tr.new.version];
-      json = out;
+    if (inRecord(tr)) {
+      if (rows) rows.push(tr);
     } else {
       rows ??= order.slice(0, i);
-      continue;
     }
-    // Rows are keyed by uuid: a fresh property name every time. On an ordinary object literal V8
-    // would create (and soon normalize) a new hidden class per uuid, which dominated the cost of
-    // small transactions; a null-prototype object is a plain hash table from the start.
-    (record[tr.table] ??= uuidKeyedObject())[tr.uuid] = json;
-    if (rows) rows.push(tr);
   }
   const kept = rows ?? order;
-  return kept.length ? { record, rows: kept } : undefined;
+  return kept.length ? kept : undefined;
 }
+
+/** The JSON of one record row: null (delete), all non-default columns (insert) or the changed ones. */
+function rowJson(tr: TxnRow, m: TableMeta): JsonObject | null {
+  if (!tr.new) return null;
+  if (!tr.old) return insertJson(m, tr.new);
+  const all = tr.changed.has('*');
+  const out: { [k: string]: Json } = {};
+  for (const c of m.columnList) {
+    if (!all && !tr.changed.has(c.name)) continue;
+    out[c.name] = datumToJson(c.type, tr.new.columns.get(c.name) ?? m.defaults.get(c.name) ?? { keys: [], values: undefined });
+  }
+  out['_version'] = ['uuid', tr.new.version];
+  return out;
+}
+
+/** The record of `rows` (from recordRows) as an object. */
+export function recordObject(rows: readonly TxnRow[], meta: (t: string) => TableMeta): CommitRecord {
+  const record: { [t: string]: { [u: string]: JsonObject | null } } = {};
+  for (const tr of rows) {
+    // Rows are keyed by uuid: a fresh property name every time. On an ordinary object literal V8
+    // would create (and soon normalize) a new hidden class per uuid; a null-prototype object is
+    // a plain hash table from the start.
+    (record[tr.table] ??= uuidKeyedObject())[tr.uuid] = rowJson(tr, meta(tr.table));
+  }
+  return record;
+}
+
+/**
+ * The record of `rows` as JSON text, exactly `jsonText(recordObject(rows, meta))`, written
+ * directly. This is what a commit stores and would replicate; building the object first made
+ * every new row uuid a property name, which V8 must intern in its global string table (about
+ * 0.35 µs a row), and then JSON.stringify walked a dictionary-mode object.
+ */
+export function recordText(rows: readonly TxnRow[], meta: (t: string) => TableMeta): string {
+  const first = rows[0] as TxnRow;
+  // The common case: every row in one table (the object's table order is first appearance).
+  let oneTable = true;
+  for (let i = 1; i < rows.length; i++) if ((rows[i] as TxnRow).table !== first.table) oneTable = false;
+  if (oneTable) return `{${tableText(first.table, rows, meta(first.table))}}`;
+  const tables: string[] = [];
+  const byTable = new Map<string, TxnRow[]>();
+  for (const tr of rows) {
+    let list = byTable.get(tr.table);
+    if (!list) {
+      byTable.set(tr.table, (list = []));
+      tables.push(tr.table);
+    }
+    list.push(tr);
+  }
+  let out = '{';
+  for (let i = 0; i < tables.length; i++) {
+    const t = tables[i] as string;
+    out += `${i ? ',' : ''}${tableText(t, byTable.get(t) ?? [], meta(t))}`;
+  }
+  return `${out}}`;
+}
+
+function tableText(table: string, rows: readonly TxnRow[], m: TableMeta): string {
+  let out = `${JSON.stringify(table)}:{`;
+  for (let i = 0; i < rows.length; i++) {
+    const tr = rows[i] as TxnRow;
+    // Uuids are 36 characters of [0-9a-f-]: nothing to escape.
+    out += `${i ? ',' : ''}"${tr.uuid}":${rowText(tr, m)}`;
+  }
+  return `${out}}`;
+}
+
+function rowText(tr: TxnRow, m: TableMeta): string {
+  const row = tr.new;
+  if (!row) return 'null';
+  const all = !tr.old || tr.changed.has('*');
+  let out = '{';
+  for (const c of m.columnList) {
+    let d: Datum | undefined;
+    if (!tr.old) {
+      d = row.columns.get(c.name);
+      if (!d || isDefaultDatum(c.type, d)) continue;
+    } else {
+      if (!all && !tr.changed.has(c.name)) continue;
+      d = row.columns.get(c.name) ?? m.defaults.get(c.name) ?? EMPTY_DATUM;
+    }
+    out += `${JSON.stringify(c.name)}:${jsonText(datumToJson(c.type, d))},`;
+  }
+  return `${out}"_version":["uuid","${row.version}"]}`;
+}
+
+const EMPTY_DATUM: Datum = { keys: [], values: undefined };
 
 /** An empty object meant for uuid keys (JSON.stringify and Object.entries treat it like a plain object). */
 function uuidKeyedObject(): { [u: string]: JsonObject | null } {

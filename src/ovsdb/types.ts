@@ -127,6 +127,11 @@ export type TxnOutcome =
       readonly results: readonly Json[];
       /** Undefined when the transaction failed or changed nothing. */
       readonly record: CommitRecord | undefined;
+      /**
+       * `record` as JSON text (exactly jsonText(record)), present with it. Cheaper to get than
+       * `record`: a committing host stores this text and applies with Database.applyOutcome.
+       */
+      readonly recordText?: string | undefined;
       /** True if the transaction asked for `{"op":"commit","durable":true}`. */
       readonly durable: boolean;
       /** The `comment` operations' texts joined by "\n" (OVS logs it as "_comment"), if any. */

@@ -17,6 +17,7 @@
  * host.transact({ ops, hasLock: () => false }, (results) => reply(results));
  */
 import type { Json, JsonObject } from '../base/json.js';
+import { jsonText } from '../base/json.js';
 import type { Clock } from '../base/clock.js';
 import type { Uuid } from '../base/uuid.js';
 import { Database, convertDatabase } from '../ovsdb/index.js';
@@ -181,7 +182,7 @@ export class StandaloneHost implements DatabaseBackend {
    * replication later): same commit path, no reserved-database check.
    */
   commitRecord(record: CommitRecord, durable = false): void {
-    this.#commit(record, durable);
+    this.#commit(this.#db.apply(record), undefined, durable, record);
   }
 
   async convert(schema: DatabaseSchema): Promise<void> {
@@ -262,18 +263,24 @@ export class StandaloneHost implements DatabaseBackend {
       p.retryAtMs = outcome.retryAtMs;
       return false;
     }
-    if (outcome.record) this.#commit(outcome.record, outcome.durable || (this.#opts.fsyncAlways ?? false));
+    const text = outcome.recordText;
+    if (text !== undefined) {
+      // The outcome's own rows are applied and its text stored: no record object is built.
+      this.#commit(this.#db.applyOutcome(outcome), text, outcome.durable || (this.#opts.fsyncAlways ?? false));
+    } else if (outcome.record) {
+      this.#commit(this.#db.apply(outcome.record), undefined, outcome.durable || (this.#opts.fsyncAlways ?? false), outcome.record);
+    }
     this.#pipeline.call(p.done, outcome.results);
     return true;
   }
 
-  #commit(record: CommitRecord, durable: boolean): void {
-    const changes = this.#db.apply(record);
+  /** Stores and publishes a commit already applied: `text` is its record's JSON text, or `record` it. */
+  #commit(changes: RowChanges, text: string | undefined, durable: boolean, record?: CommitRecord): void {
     const store = this.#opts.store;
     if (store) {
       let seq: number;
       try {
-        seq = store.write(record as JsonObject, durable);
+        seq = store.write(text ?? jsonText(record ?? {}), durable);
       } catch (e) {
         // The store has failed: this commit is in memory only, so nothing may be acknowledged.
         this.#opts.onFatal(e instanceof Error ? e : new Error(String(e)));

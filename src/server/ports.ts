@@ -14,11 +14,12 @@ import type { Uuid } from '../base/uuid.js';
  */
 export interface DbStore {
   /**
-   * Appends one committed record and returns its sequence number (increasing by one per call).
-   * The listener given to `onProgress` learns when records are handed to the OS and when they
-   * are synced; a record written with `durable` true gets synced. Throws if the store failed.
+   * Appends one committed record, given as its JSON text, and returns its sequence number
+   * (increasing by one per call). The listener given to `onProgress` learns when records are
+   * handed to the OS and when they are synced; a record written with `durable` true gets
+   * synced. Throws if the store failed.
    */
-  write(record: JsonObject, durable: boolean): number;
+  write(recordText: string, durable: boolean): number;
   /** Sets the one listener of write progress (calls in order, figures never decrease). */
   onProgress(listener: {
     progress(writtenSeq: number, durableSeq: number): void;

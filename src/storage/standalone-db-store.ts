@@ -251,15 +251,15 @@ export class StandaloneStore {
   }
 
   /**
-   * Appends one committed record without a promise: returns its sequence number (1, 2, ... in
-   * call order), and the listener of `onProgress` learns when it is written or synced. This is
+   * Appends one committed record (an object, or its JSON text) without a promise: returns its
+   * sequence number (1, 2, ... in call order), and the listener of `onProgress` learns when it is written or synced. This is
    * the server's path: a promise and its callbacks per commit were a measurable share of a
    * small transaction. Throws if the store has failed or is closed.
    */
-  write(record: StoredRecord, durable: boolean): number {
+  write(record: StoredRecord | string, durable: boolean): number {
     if (this.#failed) throw this.#failed;
     if (this.#closed) throw new Error(`${this.dir}: database store is closed`);
-    const text = jsonText(record);
+    const text = typeof record === 'string' ? record : jsonText(record);
     const seq = this.#nextSeq;
     const frame = encodeFrame(seq, text);
     this.#nextSeq++;

@@ -5,7 +5,7 @@ import { Prng } from '../../src/base/prng.js';
 import { uuidFromRandom } from '../../src/base/uuid.js';
 import type { Uuid } from '../../src/base/uuid.js';
 import type { Json } from '../../src/base/json.js';
-import { canonicalJson } from '../../src/base/json.js';
+import { canonicalJson, jsonText } from '../../src/base/json.js';
 import { Database, parseSchema } from '../../src/ovsdb/index.js';
 import type { DatabaseSchema, TxnContext, TxnOutcome } from '../../src/ovsdb/index.js';
 
@@ -27,11 +27,17 @@ export function makeCtx(seed = 1, opts: { nowMs?: number; startedMs?: number; lo
   };
 }
 
-/** Runs one transaction and applies its record; returns the results. */
+/**
+ * Runs one transaction and applies its record; returns the results. Every record's text is
+ * checked against its object (the engine writes the text directly, see record.ts recordText).
+ */
 export function run(db: Database, ops: Json[], ctx: TxnContext = makeCtx()): readonly Json[] {
   const out: TxnOutcome = db.transact(ops, ctx);
   if (out.kind !== 'done') throw new Error('blocked');
-  if (out.record) db.apply(out.record);
+  if (out.record) {
+    if (out.recordText !== jsonText(out.record)) throw new Error(`record text ${out.recordText ?? 'undefined'} is not ${jsonText(out.record)}`);
+    db.apply(out.record);
+  }
   return out.results;
 }
 

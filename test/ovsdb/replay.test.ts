@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Json } from '../../src/base/json.js';
+import { jsonText } from '../../src/base/json.js';
 import { Prng } from '../../src/base/prng.js';
 import type { Uuid } from '../../src/base/uuid.js';
 import { Database, parseSchema } from '../../src/ovsdb/index.js';
@@ -57,7 +58,11 @@ function randomTxn(rng: Prng, db: Database, step: number): Json[] {
   }
 }
 
-function runWorkload(db: Database, seed: number, from: number, to: number, records: CommitRecord[]): Json[] {
+/**
+ * Runs the workload. `viaText`: commit as a server does, by the outcome's record text and
+ * applyOutcome (no record object built); otherwise through the record object and apply().
+ */
+function runWorkload(db: Database, seed: number, from: number, to: number, records: CommitRecord[], viaText = false): Json[] {
   const rng = new Prng(seed * 1000 + from);
   const ctx = makeCtx(seed * 7919 + from);
   const results: Json[] = [];
@@ -65,7 +70,11 @@ function runWorkload(db: Database, seed: number, from: number, to: number, recor
     const out = db.transact(randomTxn(rng, db, step), ctx);
     if (out.kind !== 'done') throw new Error('unexpected block');
     results.push([...out.results]);
-    if (out.record) {
+    if (viaText && out.recordText !== undefined) {
+      records.push(JSON.parse(out.recordText) as CommitRecord);
+      db.applyOutcome(out);
+    } else if (out.record) {
+      expect(out.recordText).toBe(jsonText(out.record));
       records.push(JSON.parse(JSON.stringify(out.record)) as CommitRecord);
       db.apply(out.record);
     }
@@ -106,6 +115,27 @@ describe('deterministic replay', () => {
     expect(replica.canonicalDump()).toBe(db.canonicalDump());
     expect(records.length).toBeGreaterThan(50);
     expect(db.table('Logical_Switch_Port')?.size).toBeGreaterThan(0);
+  });
+
+  test.each([4, 5])('seed %i: committing by record text and applyOutcome gives the same state and records', (seed) => {
+    const byObject = new Database(nb);
+    const objectRecords: CommitRecord[] = [];
+    const r1 = runWorkload(byObject, seed, 0, 200, objectRecords);
+    const byText = new Database(nb);
+    const textRecords: CommitRecord[] = [];
+    const r2 = runWorkload(byText, seed, 0, 200, textRecords, true);
+    expect(r2).toEqual(r1);
+    expect(textRecords).toEqual(objectRecords);
+    expect(byText.canonicalDump()).toBe(byObject.canonicalDump());
+    const replica = new Database(nb);
+    for (const r of textRecords) replica.apply(r);
+    expect(replica.contentHash()).toBe(byText.contentHash());
+    // applyOutcome of a stale outcome (something applied since) falls back to its record.
+    const a = byText.transact([{ op: 'insert', table: 'Address_Set', row: { name: 'stale1' } }], makeCtx(99));
+    const b = byText.transact([{ op: 'insert', table: 'Address_Set', row: { name: 'stale2' } }], makeCtx(98));
+    byText.applyOutcome(b);
+    byText.applyOutcome(a);
+    expect([...(byText.table('Address_Set')?.values() ?? [])].map((r) => r.columns.get('name')?.keys[0]).filter((n) => String(n).startsWith('stale')).sort()).toEqual(['stale1', 'stale2']);
   });
 });
 

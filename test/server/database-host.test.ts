@@ -16,8 +16,8 @@ class FakeStore implements DbStore {
   readonly appended: { record: JsonObject; durable: boolean }[] = [];
   readonly written: JsonObject[] = [];
   #listener: Progress | undefined;
-  write(record: JsonObject, durable: boolean): number {
-    this.appended.push({ record, durable });
+  write(recordText: string, durable: boolean): number {
+    this.appended.push({ record: JSON.parse(recordText) as JsonObject, durable });
     return this.appended.length;
   }
   onProgress(listener: Progress): void { this.#listener = listener; }
