@@ -85,7 +85,8 @@ interface Pending {
   cancelTimer: (() => void) | undefined;
 }
 
-const TXN_COUNTER_BASE = 2 ** 44;
+/** "00" .. "ff". */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 const FINISHED: TxnTicket = { cancel: () => false };
 
@@ -242,8 +243,15 @@ export class StandaloneHost implements DatabaseBackend {
    */
   #nextTxnId(): Uuid {
     this.#txnCounter++;
-    // 2^44 + counter prints as exactly 12 hex digits (until 2^47 commits) without padStart.
-    return (this.#txnIdPrefix + (TXN_COUNTER_BASE + this.#txnCounter).toString(16)) as Uuid;
+    // Twelve hex digits from a table, two at a time: Number#toString(16) of a counter past 2^31
+    // goes through V8's slow double-to-radix conversion, a visible cost per commit.
+    let c = this.#txnCounter;
+    let digits = '';
+    for (let i = 0; i < 6; i++) {
+      digits = (HEX_PAIRS[c % 256] as string) + digits;
+      c = Math.floor(c / 256);
+    }
+    return (this.#txnIdPrefix + digits) as Uuid;
   }
 
   /** Whole milliseconds, as OVS's time_msec(): "wait" errors print the elapsed time. */
