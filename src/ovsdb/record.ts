@@ -15,7 +15,7 @@ import type { MutableRow } from './row.js';
 import { defaultColumns } from './table-meta.js';
 import type { TableMeta } from './table-meta.js';
 import type { Txn, TxnRow } from './transaction.js';
-import type { ColumnType, CommitRecord, Datum, Row } from './types.js';
+import type { ColumnSchema, ColumnType, CommitRecord, Datum, Row } from './types.js';
 
 /** One row's final state (`row` undefined deletes it) and its current state `old`. */
 export interface PreparedChange {
@@ -133,7 +133,9 @@ function rowText(tr: TxnRow, m: TableMeta): string {
   if (!row) return 'null';
   const all = !tr.old || tr.changed.has('*');
   let out = '{';
-  for (const c of m.columnList) {
+  const columns = m.columnList;
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i] as ColumnSchema;
     let d: Datum | undefined;
     if (!tr.old) {
       d = row.columns.get(c.name);
@@ -142,12 +144,22 @@ function rowText(tr: TxnRow, m: TableMeta): string {
       if (!all && !tr.changed.has(c.name)) continue;
       d = row.columns.get(c.name) ?? m.defaults.get(c.name) ?? EMPTY_DATUM;
     }
-    out += `${JSON.stringify(c.name)}:${jsonText(datumToJson(c.type, d))},`;
+    out += `${m.columnKeyTexts[i] as string}${atomOrJsonText(c.type, d)},`;
   }
   return `${out}"_version":["uuid","${row.version}"]}`;
 }
 
 const EMPTY_DATUM: Datum = { keys: [], values: undefined };
+
+/** jsonText(datumToJson(t, d)), without the JSON value for the common single integer or string. */
+function atomOrJsonText(t: ColumnType, d: Datum): string {
+  if (t.max === 1 && t.min === 1 && t.value === undefined && d.keys.length === 1) {
+    const a = d.keys[0];
+    if (typeof a === 'number' && t.key.type === 'integer' && Number.isSafeInteger(a)) return String(a);
+    if (typeof a === 'string' && t.key.type === 'string') return JSON.stringify(a);
+  }
+  return jsonText(datumToJson(t, d));
+}
 
 /** An empty object meant for uuid keys (JSON.stringify and Object.entries treat it like a plain object). */
 function uuidKeyedObject(): { [u: string]: JsonObject | null } {

@@ -27,6 +27,8 @@ export interface TableMeta {
   readonly relaxedTypes: ReadonlyMap<string, ColumnType>;
   /** The declared columns in schema order (an array: no iterator per walk on hot paths). */
   readonly columnList: readonly ColumnSchema[];
+  /** `"name":` of each column of columnList, as record text writes it. */
+  readonly columnKeyTexts: readonly string[];
   /** Column names in the order ovsdb-server iterates its table schema (for error order). */
   readonly ovsColumnOrder: readonly string[];
   // Precomputed facts that let a small transaction skip work that cannot apply to the table.
@@ -72,6 +74,7 @@ export function buildMeta(schema: DatabaseSchema): Map<string, TableMeta> {
     const ovsColumnOrder = ovsShashOrder(['_uuid', '_version', ...ovsShashOrder([...t.columns.keys()])]);
     out.set(t.name, {
       schema: t, defaultEntries: [...defaults], columnList: [...t.columns.values()],
+      columnKeyTexts: [...t.columns.keys()].map((name) => `${JSON.stringify(name)}:`),
       relaxedTypes: new Map([...t.columns.values()].map((c) => [c.name, { ...c.type, min: 0, max: Infinity }])), strong: refColumns(t, 'strong'), weak: refColumns(t, 'weak'), defaults, ovsColumnOrder,
       strongTarget: strongTargets.has(t.name), weakTarget: weakTargets.has(t.name), badDefault,
     });

@@ -106,10 +106,12 @@ export class StandaloneHost implements DatabaseBackend {
   readonly #txnIdPrefix: string;
   #txnCounter = 0;
   #commitsSinceCompactCheck = 0;
+  readonly #ctx: { nowMs: number; startedMs: number; newUuid: UuidSource; hasLock: (name: string) => boolean };
 
   constructor(opts: StandaloneHostOptions) {
     this.#opts = opts;
     this.#db = opts.db;
+    this.#ctx = { nowMs: 0, startedMs: 0, newUuid: opts.newUuid, hasLock: () => false };
     this.#pipeline = new CommitPipeline(opts.onFatal, (e) => opts.logger.log('ERR', 'database', `internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
     const pipeline = this.#pipeline;
     opts.store?.onProgress({ progress: (w, d) => pipeline.advance(w, d), failed: opts.onFatal });
@@ -261,12 +263,12 @@ export class StandaloneHost implements DatabaseBackend {
 
   /** Runs one transaction; false if it is blocked on a `wait`. */
   #run(p: Pending): boolean {
-    const outcome = this.#db.transact(p.req.ops, {
-      nowMs: this.#nowMs(),
-      startedMs: p.startedMs,
-      newUuid: this.#opts.newUuid,
-      hasLock: p.req.hasLock,
-    });
+    // One context object, refilled per run: the engine keeps nothing of it after transact().
+    const ctx = this.#ctx;
+    ctx.nowMs = this.#nowMs();
+    ctx.startedMs = p.startedMs;
+    ctx.hasLock = p.req.hasLock;
+    const outcome = this.#db.transact(p.req.ops, ctx);
     if (outcome.kind === 'blocked') {
       p.retryAtMs = outcome.retryAtMs;
       return false;
