@@ -125,6 +125,26 @@ export function syncDirectory(dir: string): Promise<void> {
   });
 }
 
+/**
+ * One sync round on the thread pool: fdatasync of every file, plus fsync of the directory if a
+ * file's entry in it is not durable yet (a new journal may vanish on power loss otherwise).
+ */
+export async function syncJournals(files: readonly JournalFile[], dir: string): Promise<void> {
+  const newFiles = files.filter((f) => !f.dirSynced);
+  const work: Promise<void>[] = files.map((f) => f.sync());
+  if (newFiles.length > 0) work.push(syncDirectory(dir));
+  await Promise.all(work);
+  for (const f of newFiles) f.dirSynced = true;
+}
+
+/** syncJournals on this thread (blocks until done). */
+export function syncJournalsNow(files: readonly JournalFile[], dir: string): void {
+  const newFiles = files.filter((f) => !f.dirSynced);
+  for (const f of files) f.syncNow();
+  if (newFiles.length > 0) syncDirectorySync(dir);
+  for (const f of newFiles) f.dirSynced = true;
+}
+
 /** fsync(2) of a directory on this thread. */
 export function syncDirectorySync(dir: string): void {
   const fd = openSync(dir, 'r');

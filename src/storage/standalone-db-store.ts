@@ -32,99 +32,14 @@ import { Level } from 'level';
 import { unlink } from 'node:fs/promises';
 import type { JsonObject } from '../base/json.js';
 import { encodeFrame } from './journal-frame.js';
-import { JournalFile, syncDirectory, syncDirectorySync } from './journal-file.js';
+import { JournalFile, syncJournals, syncJournalsNow } from './journal-file.js';
 import { recoverStore, type StoredRecord } from './journal-recovery.js';
 import { KEY_FORMAT, KEY_KIND, KEY_SCHEMA, KEY_SNAPSHOT, STORE_FORMAT_VERSION, chunkKey, logKey } from './keys.js';
 import { jsonText } from '../base/json.js';
 
 export type { StoredRecord } from './journal-recovery.js';
-
-/** Counters for memory/show, tests and benchmarks. */
-export interface StoreStats {
-  /** Log records after the snapshot (in LevelDB or journals). */
-  readonly logRecords: number;
-  /** Bytes of JSON text of those records. */
-  readonly logBytes: number;
-  /** Bytes of JSON text of the snapshot (0 if none). */
-  readonly snapshotBytes: number;
-  /** Writes issued since open (journal writes + LevelDB batches), and how many were syncs. */
-  readonly batches: number;
-  readonly syncedBatches: number;
-  /** Journal writev calls, fdatasync rounds and (always synced) LevelDB batches since open. */
-  readonly journalWrites: number;
-  readonly journalSyncs: number;
-  readonly levelBatches: number;
-  /** Journal files currently open (being written or waiting to move into LevelDB). */
-  readonly journalFiles: number;
-  /** Records appended since open. */
-  readonly appends: number;
-  /** Sequence number of the last record appended (0 if none ever). */
-  readonly lastSeq: number;
-}
-
-/** What LevelDB holds (mutated as queued LevelDB operations complete). */
-interface LevelState {
-  /** Seq covered by s:snapshot (0 if none). */
-  snapshotSeq: number;
-  /** Format-1 l: keys present: [legacyFirstSeq, legacyNextSeq). */
-  legacyFirstSeq: number;
-  legacyNextSeq: number;
-  /** Chunk keys present, oldest first. */
-  readonly chunks: string[];
-  /** One past the last record LevelDB holds (snapshot, l: or chunk). */
-  nextSeq: number;
-}
-
-
-export interface AppendOptions {
-  /** Acknowledge only after fsync ({"op":"commit","durable":true} or --fsync=always). */
-  readonly durable: boolean;
-}
-
-/**
- * Told how far records of `write()` have got: every record with a sequence number up to
- * `writtenSeq` is handed to the OS, up to `durableSeq` synced. Calls come in order and the
- * figures never decrease. `failed` means the store stopped: nothing after it will be written.
- */
-export interface StoreProgressListener {
-  progress(writtenSeq: number, durableSeq: number): void;
-  failed(error: Error): void;
-}
-
-/** Tuning of the journal; the defaults suit a server. */
-export interface StoreOptions {
-  /** Move a journal into LevelDB once it holds this many records (default 4096)... */
-  readonly journalMaxRecords?: number;
-  /** ...or this many bytes (default 4 MiB). */
-  readonly journalMaxBytes?: number;
-}
-
-/** What `open` found. */
-export interface OpenedStore {
-  readonly store: StandaloneStore;
-  readonly schemaJson: JsonObject;
-  /** The snapshot record (if any) followed by the log records, in commit order. */
-  readonly records: StoredRecord[];
-}
-
-interface Waiter {
-  readonly seq: number;
-  readonly durable: boolean;
-  resolve(): void;
-  reject(error: Error): void;
-}
-
-/** A journal no longer written to, waiting for its records to reach LevelDB. */
-interface Retired {
-  readonly file: JournalFile;
-  /** Its records are durably in LevelDB (or covered by the snapshot): no need to sync it. */
-  inLevel: boolean;
-}
-
-type BatchOp =
-  | { readonly type: 'put'; readonly key: string; readonly value: string }
-  | { readonly type: 'put'; readonly key: string; readonly value: Buffer; readonly valueEncoding: 'buffer' }
-  | { readonly type: 'del'; readonly key: string };
+export type { AppendOptions, OpenedStore, StoreOptions, StoreProgressListener, StoreStats } from './store-types.js';
+import type { AppendOptions, BatchOp, LevelState, OpenedStore, Retired, StoreOptions, StoreProgressListener, StoreStats, Waiter } from './store-types.js';
 
 export class StandaloneStore {
   readonly #db: Level<string, string>;
@@ -408,28 +323,21 @@ export class StandaloneStore {
     const target = this.#writtenSeq;
     const files = this.#retired.filter((r) => !r.inLevel).map((r) => r.file);
     if (this.#journal) files.push(this.#journal);
-    const newFiles = files.filter((f) => !f.dirSynced);
     this.#journalSyncs++;
     const lone = this.#durableSinceSync <= 1;
     this.#durableSinceSync = 0;
     if (lone) {
       try {
-        for (const f of files) f.syncNow();
-        if (newFiles.length > 0) syncDirectorySync(this.dir);
+        syncJournalsNow(files, this.dir);
       } catch (e) {
         this.#fail(e);
         return;
       }
-      for (const f of newFiles) f.dirSynced = true;
       if (target > this.#durableSeq) this.#durableSeq = target;
       return;
     }
-    const work: Promise<void>[] = files.map((f) => f.sync());
-    // A new journal's directory entry must be durable too, or the file may vanish on power loss.
-    if (newFiles.length > 0) work.push(syncDirectory(this.dir));
-    this.#syncing = Promise.all(work).then(
+    this.#syncing = syncJournals(files, this.dir).then(
       () => {
-        for (const f of newFiles) f.dirSynced = true;
         if (target > this.#durableSeq) this.#durableSeq = target;
       },
       (e: unknown) => this.#fail(e),

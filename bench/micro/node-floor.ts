@@ -1,0 +1,102 @@
+/**
+ * Micro-benchmark (not run in CI): the floor a Node server cannot go below on the write-16
+ * load. A child process accepts JSON-RPC over a unix socket, JSON.parses each request and writes
+ * a canned transact reply — no framer limits, no engine, no storage — and this reports its CPU
+ * per request (utime + stime from /proc), with the same load generator as server-cpu.ts.
+ *
+ *   node dist/bench/micro/node-floor.js [connections=16] [durationMs=3000] [runs=3]
+ */
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OvsdbClient } from '../../src/client/index.js';
+import { DB } from '../scenarios.js';
+
+/** The child: a server that answers each transact with one fixed-shape reply. */
+function serve(path: string): void {
+  const server = createServer((socket) => {
+    let buffered = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      let depth = 0;
+      let start = 0;
+      let inString = false;
+      let escaped = false;
+      const out: string[] = [];
+      for (let i = 0; i < buffered.length; i++) {
+        const c = buffered.charCodeAt(i);
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (c === 0x5c) escaped = true;
+          else if (c === 0x22) inString = false;
+          continue;
+        }
+        if (c === 0x22) inString = true;
+        else if (c === 0x7b || c === 0x5b) depth++;
+        else if ((c === 0x7d || c === 0x5d) && --depth === 0) {
+          const request = JSON.parse(buffered.slice(start, i + 1)) as { id: unknown };
+          out.push(JSON.stringify({ id: request.id, result: [{ uuid: ['uuid', '0f0e0d0c-0b0a-4908-8706-050403020100'] }], error: null }));
+          start = i + 1;
+        }
+      }
+      buffered = buffered.slice(start);
+      if (out.length) socket.write(out.join(''));
+    });
+  });
+  server.listen(path);
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === 'serve') {
+    serve(process.argv[3] ?? '');
+    return;
+  }
+  const [connections = 16, durationMs = 3000, runs = 3] = process.argv.slice(2).map(Number);
+  const dir = mkdtempSync(join(tmpdir(), 'ovsdb-ts-floor-'));
+  const path = join(dir, 'floor.sock');
+  const child = fork(process.argv[1] ?? '', ['serve', path], { stdio: 'ignore' });
+  try {
+    const t0 = performance.now();
+    while (!existsSync(path)) {
+      if (performance.now() - t0 > 10_000) throw new Error('floor server did not start');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const pid = child.pid;
+    if (pid === undefined) throw new Error('no child pid');
+    for (let run = 0; run < runs; run++) {
+      const cs = await Promise.all(Array.from({ length: connections }, () => OvsdbClient.connect(`unix:${path}`)));
+      let count = 0;
+      let serial = 0;
+      const c0 = cpuTicks(pid);
+      const start = performance.now();
+      const end = start + durationMs;
+      await Promise.all(cs.map(async (c) => {
+        while (performance.now() < end) {
+          await c.transact(DB, [{ op: 'insert', table: 'Item', row: { name: `w${serial++}`, n: serial } }]);
+          count++;
+        }
+      }));
+      const ms = performance.now() - start;
+      const cpuMs = (cpuTicks(pid) - c0) * 10;
+      for (const c of cs) c.close();
+      process.stdout.write(`run ${run + 1}: ${((count / ms) * 1000).toFixed(0)} requests/s, ${((cpuMs * 1000) / count).toFixed(1)} us CPU per request\n`);
+    }
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});
