@@ -21,12 +21,20 @@ import type { ColumnSchema, Datum, TableSchema } from './types.js';
  * the error reported is the one ovsdb-server reports first.
  */
 export function parseRow(meta: TableMeta, symtab: SymbolTable, json: Json): MutableRow {
+  return inOvsErrorOrder(json, (obj, names) => parseRowIn(meta, symtab, obj, names));
+}
+
+/**
+ * Runs `parse` over the members of row object `json` in JSON order; if it fails, again in OVS's
+ * shash order, so that the error is the one ovsdb-server reports first.
+ */
+function inOvsErrorOrder<T>(json: Json, parse: (obj: { readonly [k: string]: Json }, names: readonly string[]) => T): T {
   if (!isJsonObject(json)) throw syntaxError(json, 'row must be JSON object');
   try {
-    return parseRowIn(meta, symtab, json, Object.keys(json));
+    return parse(json, Object.keys(json));
   } catch (e) {
     if (!(e instanceof OvsdbError)) throw e;
-    return parseRowIn(meta, symtab, json, ovsShashOrder(Object.keys(json)));
+    return parse(json, ovsShashOrder(Object.keys(json)));
   }
 }
 
@@ -61,13 +69,7 @@ export interface GivenColumns {
  * was a visible share of a small update.
  */
 export function parseGiven(table: TableSchema, symtab: SymbolTable, json: Json): GivenColumns {
-  if (!isJsonObject(json)) throw syntaxError(json, 'row must be JSON object');
-  try {
-    return parseGivenIn(table, symtab, json, Object.keys(json));
-  } catch (e) {
-    if (!(e instanceof OvsdbError)) throw e;
-    return parseGivenIn(table, symtab, json, ovsShashOrder(Object.keys(json)));
-  }
+  return inOvsErrorOrder(json, (obj, names) => parseGivenIn(table, symtab, obj, names));
 }
 
 function parseGivenIn(table: TableSchema, symtab: SymbolTable, json: { readonly [k: string]: Json }, names: readonly string[]): GivenColumns {

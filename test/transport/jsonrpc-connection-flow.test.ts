@@ -1,34 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePassiveAddress, type ActiveAddress, type PassiveAddress } from '../../src/transport/address.js';
+import { describe, expect, it } from 'vitest';
+import { parsePassiveAddress, type PassiveAddress } from '../../src/transport/address.js';
 import { connect } from '../../src/transport/connect.js';
 import { JsonRpcConnection, type JsonRpcConnectionOptions } from '../../src/transport/jsonrpc-connection.js';
 import { listen, type Listener } from '../../src/transport/listen.js';
-import { makeTestPki, type TestPki } from './tls-certs.js';
+import { TransportFixture, activeOf, until } from './fixture.js';
 
 /**
  * Write batching and flow control: writes carry no callback unless someone waits for the backlog
  * (drained(), paused reading), and one setImmediate flushes every connection with output.
  */
 
-let dir = '';
-let pki: TestPki;
-const listeners: Listener[] = [];
-const sockets: Socket[] = [];
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ovsdb-ts-flow-'));
-  pki = makeTestPki(dir);
-});
-
-afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  for (const l of listeners) await l.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = new TransportFixture('ovsdb-ts-flow-');
+const { listeners, sockets } = fx;
 
 /** A listener whose connections answer every request with `reply(params)`. */
 async function startServer(address: PassiveAddress, options: JsonRpcConnectionOptions = {}, reply: (n: number) => string = String) {
@@ -40,31 +25,13 @@ async function startServer(address: PassiveAddress, options: JsonRpcConnectionOp
     conn.onMessage((m) => {
       if (m.kind === 'request') conn.respond(m.id, reply(typeof m.params[0] === 'number' ? m.params[0] : 0));
     });
-  }, { tls: pki.server });
+  }, { tls: fx.pki.server });
   listeners.push(l);
   return { listener: l, conns };
 }
 
-function activeOf(l: Listener): ActiveAddress {
-  const a = l.address;
-  if (a.kind === 'punix') return { kind: 'unix', path: a.path };
-  return { kind: a.kind === 'ptcp' ? 'tcp' : 'ssl', host: a.host, port: a.port };
-}
-
-function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (cond()) resolve();
-      else if (Date.now() - start > timeoutMs) reject(new Error('condition not met in time'));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
-
 async function client(l: Listener): Promise<JsonRpcConnection> {
-  const c = await connect(activeOf(l), { tls: pki.client });
+  const c = await connect(activeOf(l), { tls: fx.pki.client });
   sockets.push(c.socket);
   const conn = new JsonRpcConnection(c.socket);
   conn.onMessage(() => undefined);
@@ -74,7 +41,7 @@ async function client(l: Listener): Promise<JsonRpcConnection> {
 describe('JsonRpcConnection drained()', () => {
   for (const kind of ['ptcp', 'punix', 'pssl'] as const) {
     it(`resolves over ${kind} whether the output is still queued or already in the socket`, async () => {
-      const addr = kind === 'punix' ? parsePassiveAddress(`punix:${join(dir, `d-${kind}.sock`)}`) : parsePassiveAddress(`${kind}:0:127.0.0.1`);
+      const addr = kind === 'punix' ? parsePassiveAddress(`punix:${join(fx.dir, `d-${kind}.sock`)}`) : parsePassiveAddress(`${kind}:0:127.0.0.1`);
       const srv = await startServer(addr);
       const conn = await client(srv.listener);
       // Queued, not yet flushed: drained() must wait for the flush and then the socket.

@@ -1,31 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Json } from '../../src/base/json.js';
 import { JsonRpcClosedError, JsonRpcRemoteError, type CloseInfo } from '../../src/jsonrpc/channel.js';
-import { formatAddress, parsePassiveAddress, type ActiveAddress, type PassiveAddress } from '../../src/transport/address.js';
+import { formatAddress, parsePassiveAddress, type PassiveAddress } from '../../src/transport/address.js';
 import { connect, connectJsonRpc } from '../../src/transport/connect.js';
 import { JsonRpcConnection, type JsonRpcConnectionOptions } from '../../src/transport/jsonrpc-connection.js';
 import { listen, type Listener } from '../../src/transport/listen.js';
-import { makeTestPki, type TestPki } from './tls-certs.js';
+import { TransportFixture, activeOf, until } from './fixture.js';
 
-let dir = '';
-let pki: TestPki;
-const listeners: Listener[] = [];
-const sockets: Socket[] = [];
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ovsdb-ts-conn-'));
-  pki = makeTestPki(dir);
-});
-
-afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  for (const l of listeners) await l.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = new TransportFixture('ovsdb-ts-conn-');
+const { listeners, sockets } = fx;
 
 /** A server whose connections answer "add" and "fail", record notifications and report closes. */
 async function startServer(address: PassiveAddress, options: JsonRpcConnectionOptions = {}) {
@@ -42,15 +27,9 @@ async function startServer(address: PassiveAddress, options: JsonRpcConnectionOp
       else if (m.kind === 'request' && m.method === 'add') conn.respond(m.id, m.params.reduce<number>((a, b) => a + (typeof b === 'number' ? b : 0), 0));
       else if (m.kind === 'request') conn.respondError(m.id, { error: 'unknown method', details: m.method });
     });
-  }, { tls: pki.server });
+  }, { tls: fx.pki.server });
   listeners.push(l);
   return { listener: l, notes, closes, conns };
-}
-
-function activeOf(l: Listener): ActiveAddress {
-  const a = l.address;
-  if (a.kind === 'punix') return { kind: 'unix', path: a.path };
-  return { kind: a.kind === 'ptcp' ? 'tcp' : 'ssl', host: a.host, port: a.port };
 }
 
 async function rawConnect(l: Listener): Promise<{ socket: Socket; received: () => string }> {
@@ -64,25 +43,13 @@ async function rawConnect(l: Listener): Promise<{ socket: Socket; received: () =
   return { socket, received: () => text };
 }
 
-function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (cond()) resolve();
-      else if (Date.now() - start > timeoutMs) reject(new Error('condition not met in time'));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
-
 describe('JsonRpcConnection over every listener kind', () => {
   for (const kind of ['ptcp', 'punix', 'pssl'] as const) {
     it(`requests, errors and notifications over ${kind}`, async () => {
-      const addr = kind === 'punix' ? parsePassiveAddress(`punix:${join(dir, 'a.sock')}`) : parsePassiveAddress(`${kind}:0:127.0.0.1`);
+      const addr = kind === 'punix' ? parsePassiveAddress(`punix:${join(fx.dir, 'a.sock')}`) : parsePassiveAddress(`${kind}:0:127.0.0.1`);
       const srv = await startServer(addr);
       if (kind !== 'punix') expect(srv.listener.address.kind === 'punix' ? 0 : srv.listener.address.port).toBeGreaterThan(0);
-      const c = await connect(activeOf(srv.listener), { tls: pki.client });
+      const c = await connect(activeOf(srv.listener), { tls: fx.pki.client });
       sockets.push(c.socket);
       const conn = new JsonRpcConnection(c.socket, { peer: c.peer });
       conn.onMessage(() => undefined);
@@ -104,10 +71,10 @@ describe('JsonRpcConnection over every listener kind', () => {
   it('refuses TLS peers whose certificate another CA signed, both ways', async () => {
     const srv = await startServer(parsePassiveAddress('pssl:0:127.0.0.1'));
     // The rogue client does not trust our server's CA: its own check fails.
-    await expect(connect(activeOf(srv.listener), { tls: pki.rogue })).rejects.toThrow(/connection failed/);
+    await expect(connect(activeOf(srv.listener), { tls: fx.pki.rogue })).rejects.toThrow(/connection failed/);
     // A client that trusts our CA but presents a rogue certificate is refused by the server
     // (with TLS 1.3 the client may see this only after its handshake completes).
-    const mixed = { ...pki.rogue, caCertPath: pki.client.caCertPath };
+    const mixed = { ...fx.pki.rogue, caCertPath: fx.pki.client.caCertPath };
     let refused = false;
     try {
       const c = await connect(activeOf(srv.listener), { tls: mixed });
@@ -125,16 +92,16 @@ describe('JsonRpcConnection over every listener kind', () => {
   it('connectJsonRpc tries a comma-separated list in order', async () => {
     const srv = await startServer(parsePassiveAddress('ptcp:0:127.0.0.1'));
     const good = srv.listener.address.kind === 'ptcp' ? srv.listener.address.port : 0;
-    const conn = await connectJsonRpc(`unix:${join(dir, 'absent.sock')},tcp:127.0.0.1:${good}`);
+    const conn = await connectJsonRpc(`unix:${join(fx.dir, 'absent.sock')},tcp:127.0.0.1:${good}`);
     conn.onMessage(() => undefined);
     expect(conn.peer).toBe(`tcp:127.0.0.1:${good}`);
     expect(await conn.request('add', [40, 2])).toBe(42);
     conn.close();
-    await expect(connectJsonRpc(`unix:${join(dir, 'absent.sock')}`)).rejects.toThrow(/absent\.sock: connection failed/);
+    await expect(connectJsonRpc(`unix:${join(fx.dir, 'absent.sock')}`)).rejects.toThrow(/absent\.sock: connection failed/);
   });
 
   it('fails connect and listen with clear errors', async () => {
-    await expect(connect({ kind: 'unix', path: join(dir, 'missing.sock') })).rejects.toThrow(/unix:.*missing\.sock: connection failed/);
+    await expect(connect({ kind: 'unix', path: join(fx.dir, 'missing.sock') })).rejects.toThrow(/unix:.*missing\.sock: connection failed/);
     await expect(connect({ kind: 'ssl', host: '127.0.0.1', port: 1 })).rejects.toThrow(/SSL needs/);
     await expect(listen({ kind: 'pssl', host: '127.0.0.1', port: 0 }, () => undefined)).rejects.toThrow(/SSL needs/);
     const srv = await startServer(parsePassiveAddress('ptcp:0:127.0.0.1'));

@@ -2,33 +2,18 @@
  * Our transport against the real Open vSwitch programs: OVS's SSL (mutual TLS with its own
  * OpenSSL setup) and its JSON-RPC framing, in both directions.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectJsonRpc } from '../../src/transport/connect.js';
 import { JsonRpcConnection } from '../../src/transport/jsonrpc-connection.js';
-import { listen, type Listener } from '../../src/transport/listen.js';
+import { listen } from '../../src/transport/listen.js';
 import { requireOvs } from '../helpers/ovs.js';
-import { makeTestPki, type TestPki } from './tls-certs.js';
+import { TransportFixture } from './fixture.js';
 
 const haveOvs = requireOvs('ovsdb-server', 'ovsdb-tool', 'ovsdb-client');
-let dir = '';
-let pki: TestPki;
-const children: ChildProcess[] = [];
-const listeners: Listener[] = [];
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ovsdb-ts-interop-'));
-  pki = makeTestPki(dir);
-});
-
-afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  for (const l of listeners) await l.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = new TransportFixture('ovsdb-ts-interop-');
+const { listeners, children } = fx;
 
 function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -46,12 +31,12 @@ async function miniServer(kind: 'ptcp' | 'pssl'): Promise<number> {
       if (m.kind === 'request' && m.method === 'list_dbs') conn.respond(m.id, ['Mini', 'Other']);
       else if (m.kind === 'request') conn.respondError(m.id, { error: 'unknown method' });
     });
-  }, { tls: pki.server });
+  }, { tls: fx.pki.server });
   listeners.push(l);
   return l.address.kind === 'punix' ? 0 : l.address.port;
 }
 
-const sslArgs = (): string[] => [`--private-key=${pki.client.privateKeyPath}`, `--certificate=${pki.client.certificatePath}`, `--ca-cert=${pki.client.caCertPath}`];
+const sslArgs = (): string[] => [`--private-key=${fx.pki.client.privateKeyPath}`, `--certificate=${fx.pki.client.certificatePath}`, `--ca-cert=${fx.pki.client.caCertPath}`];
 
 describe.runIf(haveOvs)('interoperation with Open vSwitch', () => {
   it('the real ovsdb-client talks to our listeners over tcp and mutual TLS', async () => {
@@ -60,26 +45,26 @@ describe.runIf(haveOvs)('interoperation with Open vSwitch', () => {
     const sslPort = await miniServer('pssl');
     expect(await run('ovsdb-client', [...sslArgs(), 'list-dbs', `ssl:127.0.0.1:${sslPort}`])).toMatchObject({ code: 0, stdout: 'Mini\nOther\n' });
     // Without a client certificate our pssl: listener refuses the peer.
-    const rogue = await run('ovsdb-client', [`--private-key=${pki.rogue.privateKeyPath}`, `--certificate=${pki.rogue.certificatePath}`, `--ca-cert=${pki.client.caCertPath}`, '--timeout=3', 'list-dbs', `ssl:127.0.0.1:${sslPort}`]);
+    const rogue = await run('ovsdb-client', [`--private-key=${fx.pki.rogue.privateKeyPath}`, `--certificate=${fx.pki.rogue.certificatePath}`, `--ca-cert=${fx.pki.client.caCertPath}`, '--timeout=3', 'list-dbs', `ssl:127.0.0.1:${sslPort}`]);
     expect(rogue.code).not.toBe(0);
   });
 
   it('our connector reaches the real ovsdb-server over pssl: with mutual TLS', async () => {
-    const db = join(dir, 'conf.db');
+    const db = join(fx.dir, 'conf.db');
     expect((await run('ovsdb-tool', ['create', db, '/usr/share/openvswitch/vswitch.ovsschema'])).code).toBe(0);
-    const sock = join(dir, 'db.sock');
+    const sock = join(fx.dir, 'db.sock');
     // A port the OS just handed out and we released: free for the real server to bind.
     const probe = await listen({ kind: 'ptcp', host: '127.0.0.1', port: 0 }, () => undefined);
     const port = probe.address.kind === 'ptcp' ? probe.address.port : 0;
     await probe.close();
     const child = spawn('ovsdb-server', [db, '--no-chdir', `--remote=punix:${sock}`, `--remote=pssl:${port}:127.0.0.1`,
-      `--private-key=${pki.server.privateKeyPath}`, `--certificate=${pki.server.certificatePath}`, `--ca-cert=${pki.server.caCertPath}`,
-      `--unixctl=${join(dir, 'ctl')}`], { stdio: 'ignore' });
+      `--private-key=${fx.pki.server.privateKeyPath}`, `--certificate=${fx.pki.server.certificatePath}`, `--ca-cert=${fx.pki.server.caCertPath}`,
+      `--unixctl=${join(fx.dir, 'ctl')}`], { stdio: 'ignore' });
     children.push(child);
     let conn: JsonRpcConnection | undefined;
     for (let i = 0; i < 100 && conn === undefined; i++) {
       try {
-        conn = await connectJsonRpc(`ssl:127.0.0.1:${port}`, { tls: pki.client, answerEcho: true });
+        conn = await connectJsonRpc(`ssl:127.0.0.1:${port}`, { tls: fx.pki.client, answerEcho: true });
       } catch {
         await new Promise((res) => setTimeout(res, 30));
       }
