@@ -26,7 +26,7 @@ import type { LogLevel } from '../server/ports.js';
 import { VlogLogger, type LogSink } from '../server/vlog.js';
 import { StandaloneStore } from '../storage/standalone-db-store.js';
 import { formatAddress, parsePassiveAddress, type PassiveAddress } from '../transport/address.js';
-import { JsonRpcConnection } from '../transport/jsonrpc-connection.js';
+import { flushPendingWrites, JsonRpcConnection } from '../transport/jsonrpc-connection.js';
 import { listen, type Listener } from '../transport/listen.js';
 import type { TlsFiles } from '../transport/tls-files.js';
 import { UnixctlServer } from '../transport/unixctl.js';
@@ -144,7 +144,8 @@ async function runServer(dbArgs: string[], opts: ServerCliOptions): Promise<numb
   for (const dir of dbs) {
     const path = resolve(dir);
     if (!existsSync(path)) throw new Error(`${dir}: database does not exist (create it with \`ovsdb-ts tool create ${dir} SCHEMA\`)`);
-    const opened = await StandaloneStore.open(path);
+    // Replies released by a journal write go out in the same event-loop turn (see flushPendingWrites).
+    const opened = await StandaloneStore.open(path, { afterProgress: flushPendingWrites });
     const schema = parseSchema(opened.schemaJson);
     const host = new StandaloneHost({
       db: replay(schema, opened.records),

@@ -68,6 +68,7 @@ export class StandaloneStore {
   /** Durable records written since the last sync round started. */
   #durableSinceSync = 0;
   #listener: StoreProgressListener | undefined;
+  readonly #afterProgress: (() => void) | undefined;
   #levelChain: Promise<void> = Promise.resolve();
   #levelBusy = 0;
   #failed: Error | undefined;
@@ -92,6 +93,7 @@ export class StandaloneStore {
     this.#journalNumber = init.journalNumber;
     this.#maxRecords = Math.max(1, options.journalMaxRecords ?? 4096);
     this.#maxBytes = Math.max(1, options.journalMaxBytes ?? 4 * 1024 * 1024);
+    this.#afterProgress = options.afterProgress;
   }
 
   /** Creates a new, empty database directory; fails if `dir` already holds a database. */
@@ -306,6 +308,7 @@ export class StandaloneStore {
       head = 0;
     }
     this.#waiterHead = head;
+    this.#afterProgress?.();
   }
 
   /**

@@ -64,6 +64,12 @@ export interface StoreOptions {
   readonly journalMaxRecords?: number;
   /** ...or this many bytes (default 4 MiB). */
   readonly journalMaxBytes?: number;
+  /**
+   * Called after each progress report (a journal write or sync has completed and the listener
+   * has run): the server flushes the replies that progress released, in the same turn of the
+   * event loop.
+   */
+  readonly afterProgress?: () => void;
 }
 
 /** What `open` found. */

@@ -98,6 +98,11 @@ export class JsonRpcConnection implements JsonRpcChannel {
   private static dirty: JsonRpcConnection[] = [];
   private static flushAllScheduled = false;
 
+  /** See flushPendingWrites(). */
+  static flushPendingNow(): void {
+    if (JsonRpcConnection.dirty.length > 0) JsonRpcConnection.flushAll();
+  }
+
   private static flushAll(): void {
     const dirty = JsonRpcConnection.dirty;
     JsonRpcConnection.dirty = [];
@@ -370,4 +375,14 @@ export class JsonRpcConnection implements JsonRpcChannel {
     const info: CloseInfo = { error: this.closeError, protocolError: this.protocolError };
     for (const h of this.closeHandlers.splice(0)) h(info);
   }
+}
+
+/**
+ * Writes the output every connection has queued now, instead of at the shared setImmediate. For
+ * code that produces replies in the check phase of the event loop, after every readable socket
+ * has been served (the store's journal flush): there, a setImmediate would wait for the next
+ * turn of the loop, a poll and a wake-up later, for nothing.
+ */
+export function flushPendingWrites(): void {
+  JsonRpcConnection.flushPendingNow();
 }
