@@ -88,6 +88,35 @@ interface Pending {
 /** "00" .. "ff". */
 const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/**
+ * Commit ids: a random prefix per host (so ids from before a restart never match) and a
+ * counter, cheaper than a fresh random uuid per commit. Twelve hex digits from a table, two at
+ * a time: Number#toString(16) of a counter past 2^31 goes through V8's slow double-to-radix
+ * conversion.
+ */
+function commitId(prefix: string, counter: number): Uuid {
+  let c = counter;
+  let digits = '';
+  for (let i = 0; i < 6; i++) {
+    digits = (HEX_PAIRS[c % 256] as string) + digits;
+    c = Math.floor(c / 256);
+  }
+  return (prefix + digits) as Uuid;
+}
+
+/**
+ * A commit as listeners and the history see it. Its id is made on first read: only
+ * monitor_cond_since and update3 monitors ask, and building it for every commit was a
+ * measurable share of a small one.
+ */
+class HostCommit implements AppliedCommit {
+  #txnId: Uuid | undefined;
+  constructor(private readonly prefix: string, private readonly counter: number, readonly changes: RowChanges) {}
+  get txnId(): Uuid {
+    return (this.#txnId ??= commitId(this.prefix, this.counter));
+  }
+}
+
 const FINISHED: TxnTicket = { cancel: () => false };
 
 export class StandaloneHost implements DatabaseBackend {
@@ -239,21 +268,10 @@ export class StandaloneHost implements DatabaseBackend {
     await this.#opts.store?.close();
   }
 
-  /**
-   * Commit ids: a random prefix per host (so ids from before a restart never match) and a
-   * counter, cheaper than a fresh random uuid per commit.
-   */
+  /** The next commit id (for resets: a history that starts again). */
   #nextTxnId(): Uuid {
     this.#txnCounter++;
-    // Twelve hex digits from a table, two at a time: Number#toString(16) of a counter past 2^31
-    // goes through V8's slow double-to-radix conversion, a visible cost per commit.
-    let c = this.#txnCounter;
-    let digits = '';
-    for (let i = 0; i < 6; i++) {
-      digits = (HEX_PAIRS[c % 256] as string) + digits;
-      c = Math.floor(c / 256);
-    }
-    return (this.#txnIdPrefix + digits) as Uuid;
+    return commitId(this.#txnIdPrefix, this.#txnCounter);
   }
 
   /** Whole milliseconds, as OVS's time_msec(): "wait" errors print the elapsed time. */
@@ -299,9 +317,9 @@ export class StandaloneHost implements DatabaseBackend {
       if (durable) this.#pipeline.waitSynced(seq);
       else this.#pipeline.waitWritten(seq);
     }
-    const txnId = this.#nextTxnId();
-    this.#history.add(txnId, changes);
-    const commit: AppliedCommit = { txnId, changes };
+    this.#txnCounter++;
+    const commit = new HostCommit(this.#txnIdPrefix, this.#txnCounter, changes);
+    this.#history.addEntry(commit);
     for (const l of this.#listeners) l(commit);
     this.#maybeCompact();
     this.#retryBlocked();

@@ -7,7 +7,8 @@
 import type { Uuid } from '../base/uuid.js';
 import type { RowChanges } from '../ovsdb/types.js';
 
-interface HistoryEntry {
+/** One commit: its id may be computed on first read (the host's ids are). */
+export interface HistoryEntry {
   readonly txnId: Uuid;
   readonly changes: RowChanges;
 }
@@ -16,9 +17,10 @@ export class TxnHistory {
   /** Oldest first from #head on; entries before #head are dropped ones not yet compacted away. */
   #entries: (HistoryEntry | undefined)[] = [];
   #head = 0;
-  #last: Uuid;
-  /** The id just before the oldest entry kept: a client that saw it misses exactly #entries. */
-  #base: Uuid;
+  /** The latest commit (its id read only when asked), or the id set by the constructor/reset. */
+  #last: HistoryEntry | Uuid;
+  /** The commit just before the oldest entry kept: a client that saw it misses exactly #entries. */
+  #base: HistoryEntry | Uuid;
 
   constructor(
     initialTxnId: Uuid,
@@ -30,7 +32,7 @@ export class TxnHistory {
 
   /** Id of the latest commit (or the initial id when none happened yet). */
   get lastTxnId(): Uuid {
-    return this.#last;
+    return idOf(this.#last);
   }
 
   get size(): number {
@@ -38,19 +40,24 @@ export class TxnHistory {
   }
 
   add(txnId: Uuid, changes: RowChanges): void {
-    this.#entries.push({ txnId, changes });
+    this.addEntry({ txnId, changes });
+  }
+
+  /** Adds a commit whose id may be lazy: it is read only by lastTxnId and since(). */
+  addEntry(entry: HistoryEntry): void {
+    this.#entries.push(entry);
     // Dropping from the front one commit at a time would shift the whole array on every
     // commit; advance a head index instead and compact once per maxEntries commits.
     while (this.#entries.length - this.#head > this.maxEntries) {
       const dropped = this.#entries[this.#head];
       this.#entries[this.#head++] = undefined;
-      if (dropped) this.#base = dropped.txnId;
+      if (dropped) this.#base = dropped;
     }
     if (this.#head >= this.maxEntries && this.#head * 2 >= this.#entries.length) {
       this.#entries = this.#entries.slice(this.#head);
       this.#head = 0;
     }
-    this.#last = txnId;
+    this.#last = entry;
   }
 
   /** Forgets everything (after convert: old changes no longer fit the schema). */
@@ -63,12 +70,16 @@ export class TxnHistory {
 
   /** Changes after `txnId`, oldest first; [] if it is the latest; undefined if unknown. */
   since(txnId: Uuid): RowChanges[] | undefined {
-    if (txnId === this.#last) return [];
+    if (txnId === idOf(this.#last)) return [];
     const kept = this.#entries.slice(this.#head).filter((e): e is HistoryEntry => e !== undefined);
-    if (txnId === this.#base) return kept.map((e) => e.changes);
+    if (txnId === idOf(this.#base)) return kept.map((e) => e.changes);
     for (let i = kept.length - 1; i >= 0; i--) {
       if (kept[i]?.txnId === txnId) return kept.slice(i + 1).map((e) => e.changes);
     }
     return undefined;
   }
+}
+
+function idOf(x: HistoryEntry | Uuid): Uuid {
+  return typeof x === 'string' ? x : x.txnId;
 }
