@@ -95,44 +95,55 @@ export function recordObject(rows: readonly TxnRow[], meta: (t: string) => Table
  * 0.35 µs a row), and then JSON.stringify walked a dictionary-mode object.
  */
 export function recordText(rows: readonly TxnRow[], meta: (t: string) => TableMeta): string {
+  // Pieces joined once at the end: concatenating as we go would leave a chain of cons-string
+  // nodes that writing the journal frame must flatten again.
+  const parts: string[] = ['{'];
   const first = rows[0] as TxnRow;
   // The common case: every row in one table (the object's table order is first appearance).
   let oneTable = true;
   for (let i = 1; i < rows.length; i++) if ((rows[i] as TxnRow).table !== first.table) oneTable = false;
-  if (oneTable) return `{${tableText(first.table, rows, meta(first.table))}}`;
-  const tables: string[] = [];
-  const byTable = new Map<string, TxnRow[]>();
-  for (const tr of rows) {
-    let list = byTable.get(tr.table);
-    if (!list) {
-      byTable.set(tr.table, (list = []));
-      tables.push(tr.table);
+  if (oneTable) {
+    tableText(parts, first.table, rows, meta(first.table));
+  } else {
+    const tables: string[] = [];
+    const byTable = new Map<string, TxnRow[]>();
+    for (const tr of rows) {
+      let list = byTable.get(tr.table);
+      if (!list) {
+        byTable.set(tr.table, (list = []));
+        tables.push(tr.table);
+      }
+      list.push(tr);
     }
-    list.push(tr);
+    for (let i = 0; i < tables.length; i++) {
+      const t = tables[i] as string;
+      if (i) parts.push(',');
+      tableText(parts, t, byTable.get(t) ?? [], meta(t));
+    }
   }
-  let out = '{';
-  for (let i = 0; i < tables.length; i++) {
-    const t = tables[i] as string;
-    out += `${i ? ',' : ''}${tableText(t, byTable.get(t) ?? [], meta(t))}`;
-  }
-  return `${out}}`;
+  parts.push('}');
+  return parts.join('');
 }
 
-function tableText(table: string, rows: readonly TxnRow[], m: TableMeta): string {
-  let out = `${JSON.stringify(table)}:{`;
+function tableText(parts: string[], table: string, rows: readonly TxnRow[], m: TableMeta): void {
+  parts.push(JSON.stringify(table), ':{');
   for (let i = 0; i < rows.length; i++) {
     const tr = rows[i] as TxnRow;
     // Uuids are 36 characters of [0-9a-f-]: nothing to escape.
-    out += `${i ? ',' : ''}"${tr.uuid}":${rowText(tr, m)}`;
+    parts.push(i ? ',"' : '"', tr.uuid, '":');
+    rowText(parts, tr, m);
   }
-  return `${out}}`;
+  parts.push('}');
 }
 
-function rowText(tr: TxnRow, m: TableMeta): string {
+function rowText(parts: string[], tr: TxnRow, m: TableMeta): void {
   const row = tr.new;
-  if (!row) return 'null';
+  if (!row) {
+    parts.push('null');
+    return;
+  }
   const all = !tr.old || tr.changed.has('*');
-  let out = '{';
+  parts.push('{');
   const columns = m.columnList;
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i] as ColumnSchema;
@@ -144,9 +155,9 @@ function rowText(tr: TxnRow, m: TableMeta): string {
       if (!all && !tr.changed.has(c.name)) continue;
       d = row.columns.get(c.name) ?? m.defaults.get(c.name) ?? EMPTY_DATUM;
     }
-    out += `${m.columnKeyTexts[i] as string}${atomOrJsonText(c.type, d)},`;
+    parts.push(m.columnKeyTexts[i] as string, atomOrJsonText(c.type, d), ',');
   }
-  return `${out}"_version":["uuid","${row.version}"]}`;
+  parts.push('"_version":["uuid","', row.version, '"]}');
 }
 
 const EMPTY_DATUM: Datum = { keys: [], values: undefined };
