@@ -17,7 +17,7 @@
  * never acknowledged as durable. A journal is never appended to after a restart (a new one is
  * created), so the zeros are never written over by a later process.
  */
-import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, open as openAsync, close as closeAsync, openSync, readFileSync, readdirSync, unlinkSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, open as openAsync, close as closeAsync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { JOURNAL_NAME_PATTERN, journalName } from './keys.js';
 import type { JournalRecord } from './journal-frame.js';
@@ -27,11 +27,16 @@ import { decodeJournal } from './journal-frame.js';
 export const PREALLOC_STEP_BYTES = 1024 * 1024;
 let zeros: Buffer | undefined;
 
-/** A journal being written; its frames are kept in memory until they move into LevelDB. */
+/**
+ * A journal being written; its bytes are kept in memory (the buffers written, in order, as
+ * `chunks`) until they move into LevelDB.
+ */
 export class JournalFile {
-  /** Frames written to this file, in order: records firstSeq, firstSeq + 1, ... */
-  readonly frames: Buffer[] = [];
-  /** Sequence number of the first frame (meaningful once `frames` is not empty). */
+  /** The buffers written to this file, in order: together, the file's frames. */
+  readonly chunks: Buffer[] = [];
+  /** Byte offset in the file of each record's frame: records firstSeq, firstSeq + 1, ... */
+  readonly starts: number[] = [];
+  /** Sequence number of the first frame (meaningful once `starts` is not empty). */
   firstSeq = 0;
   bytes = 0;
   /** Whether the directory entry of this file has been fsynced (needed before a durable ack). */
@@ -54,25 +59,39 @@ export class JournalFile {
     return this.#fd !== undefined;
   }
 
+  /** Records written. */
+  get records(): number {
+    return this.starts.length;
+  }
+
   /**
-   * Writes `frames` (whole, in order, records firstSeq, firstSeq + 1, ...) with writev(2);
-   * returns when the OS has them all.
+   * Writes `buffer`, the frames of records firstSeq, firstSeq + 1, ... starting at `starts`
+   * within it (encodeFrames), with one write(2); returns when the OS has them all.
    */
-  write(frames: readonly Buffer[], total: number, firstSeq: number): void {
+  write(buffer: Buffer, starts: readonly number[], firstSeq: number): void {
     const fd = this.#requireFd();
     const at = this.bytes;
+    const total = buffer.length;
     if (at + total > this.#allocatedBytes) this.#preallocate(fd, at + total);
-    let written = frames.length === 1 ? writeSync(fd, frames[0] as Buffer, 0, total, at) : writevSync(fd, frames as Buffer[], at);
-    if (written < total) {
-      // A short write (rare on regular files): finish the remainder byte-exactly.
-      const rest = Buffer.concat(frames as Buffer[]).subarray(written);
-      let off = 0;
-      while (off < rest.length) off += writeSync(fd, rest, off, rest.length - off, at + written + off);
-      written = total;
-    }
-    if (this.frames.length === 0) this.firstSeq = firstSeq;
-    for (const f of frames) this.frames.push(f);
+    let written = 0;
+    // A short write (rare on regular files) is finished byte-exactly.
+    while (written < total) written += writeSync(fd, buffer, written, total - written, at + written);
+    if (this.starts.length === 0) this.firstSeq = firstSeq;
+    for (const st of starts) this.starts.push(at + st);
+    this.chunks.push(buffer);
     this.bytes += written;
+  }
+
+  /** The file's frames from record `index` on (index < records), as one buffer. */
+  framesFrom(index: number): Buffer {
+    const all = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    return all.subarray(this.starts[index] ?? all.length);
+  }
+
+  /** Drops the bytes kept in memory (once they are in LevelDB). */
+  forget(): void {
+    this.chunks.length = 0;
+    this.starts.length = 0;
   }
 
   /** Extends the file with zeros to the next PREALLOC_STEP_BYTES boundary at or after `end`. */

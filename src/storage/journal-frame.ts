@@ -86,6 +86,42 @@ export function encodeFrame(seq: number, text: string): Buffer {
   return buf;
 }
 
+/** Checks one record's payload size (UTF-8 bytes) before it is queued; returns the size. */
+export function framePayloadBytes(text: string): number {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_PAYLOAD_BYTES) throw new Error(`record of ${bytes} bytes is too large for the journal`);
+  return bytes;
+}
+
+/**
+ * The frames of records firstSeq, firstSeq + 1, ... (texts, with their payload sizes from
+ * framePayloadBytes) in one buffer, and where each frame starts in it. One allocation for a
+ * whole event-loop turn of commits, instead of one Buffer per record that then lives until
+ * its journal moves into LevelDB.
+ */
+export function encodeFrames(firstSeq: number, texts: readonly string[], payloadBytes: readonly number[]): { buffer: Buffer; starts: number[] } {
+  if (!Number.isSafeInteger(firstSeq) || firstSeq < 1 || !Number.isSafeInteger(firstSeq + texts.length)) throw new Error(`bad journal sequence number ${firstSeq}`);
+  let total = 0;
+  for (let i = 0; i < texts.length; i++) total += FRAME_HEADER_BYTES + (payloadBytes[i] as number);
+  const buf = Buffer.allocUnsafe(total);
+  const starts: number[] = [];
+  let off = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const len = payloadBytes[i] as number;
+    const seq = firstSeq + i;
+    starts.push(off);
+    buf.writeUInt32LE(FRAME_MAGIC, off);
+    buf.writeUInt32LE(len, off + 4);
+    buf.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), off + 8);
+    buf.writeUInt32LE(seq >>> 0, off + 12);
+    buf.write(texts[i] as string, off + FRAME_HEADER_BYTES, len, 'utf8');
+    const end = off + FRAME_HEADER_BYTES + len;
+    buf.writeUInt32LE(crc32Update(crc32Update(0, buf, off + 4, off + 16), buf, off + FRAME_HEADER_BYTES, end), off + 16);
+    off = end;
+  }
+  return { buffer: buf, starts };
+}
+
 /** A record read back from a journal. */
 export interface JournalRecord {
   readonly seq: number;

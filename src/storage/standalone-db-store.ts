@@ -31,7 +31,7 @@
 import { Level } from 'level';
 import { unlink } from 'node:fs/promises';
 import type { JsonObject } from '../base/json.js';
-import { encodeFrame } from './journal-frame.js';
+import { encodeFrame, encodeFrames, framePayloadBytes } from './journal-frame.js';
 import { JournalFile, syncJournals, syncJournalsNow } from './journal-file.js';
 import { recoverStore, type StoredRecord } from './journal-recovery.js';
 import { KEY_FORMAT, KEY_KIND, KEY_SCHEMA, KEY_SNAPSHOT, STORE_FORMAT_VERSION, chunkKey, logKey } from './keys.js';
@@ -51,10 +51,11 @@ export class StandaloneStore {
   #journal: JournalFile | undefined;
   #journalNumber: number;
   readonly #retired: Retired[] = [];
-  #frames: Buffer[] = [];
+  /** Texts of the records queued for the next journal write, and their sizes in bytes. */
+  #texts: string[] = [];
+  #textBytes: number[] = [];
   /** Sequence number of the first queued frame. */
-  #framesFirstSeq = 0;
-  #frameBytes = 0;
+  #textsFirstSeq = 0;
   #flushScheduled = false;
   /** While > 0 (a replaceSchema in flight), appends are queued but not written. */
   #hold = 0;
@@ -178,14 +179,14 @@ export class StandaloneStore {
     if (this.#closed) throw new Error(`${this.dir}: database store is closed`);
     const text = typeof record === 'string' ? record : jsonText(record);
     const seq = this.#nextSeq;
-    const frame = encodeFrame(seq, text);
+    const bytes = framePayloadBytes(text); // throws for a record too large to frame
     this.#nextSeq++;
     this.#appends++;
     this.#logRecords++;
     this.#logBytes += text.length;
-    this.#frames.push(frame);
-    if (this.#frames.length === 1) this.#framesFirstSeq = seq;
-    this.#frameBytes += frame.length;
+    if (this.#texts.length === 0) this.#textsFirstSeq = seq;
+    this.#texts.push(text);
+    this.#textBytes.push(bytes);
     if (durable) {
       this.#durableWanted = seq;
       this.#durableSinceSync++;
@@ -262,25 +263,26 @@ export class StandaloneStore {
     this.#flush();
   };
 
-  /** Writes the queued frames to the current journal in one system call, then acknowledges. */
+  /** Writes the queued records to the current journal in one system call, then acknowledges. */
   #flush(): void {
-    if (this.#failed || this.#hold > 0 || this.#frames.length === 0) return;
-    const frames = this.#frames;
-    const bytes = this.#frameBytes;
-    this.#frames = [];
-    this.#frameBytes = 0;
+    if (this.#failed || this.#hold > 0 || this.#texts.length === 0) return;
+    const texts = this.#texts;
+    const sizes = this.#textBytes;
+    this.#texts = [];
+    this.#textBytes = [];
     let journal: JournalFile;
     try {
+      const { buffer, starts } = encodeFrames(this.#textsFirstSeq, texts, sizes);
       journal = this.#journal ?? (this.#journal = JournalFile.create(this.dir, this.#journalNumber++));
-      journal.write(frames, bytes, this.#framesFirstSeq);
+      journal.write(buffer, starts, this.#textsFirstSeq);
     } catch (e) {
       this.#fail(e);
       return;
     }
     this.#journalWrites++;
-    this.#writtenSeq = this.#framesFirstSeq + frames.length - 1;
+    this.#writtenSeq = this.#textsFirstSeq + texts.length - 1;
     this.#settle();
-    if (journal.frames.length >= this.#maxRecords || journal.bytes >= this.#maxBytes) this.#retire();
+    if (journal.records >= this.#maxRecords || journal.bytes >= this.#maxBytes) this.#retire();
   }
 
   /**
@@ -362,18 +364,18 @@ export class StandaloneStore {
       // Records covered by a snapshot written meanwhile are not needed in LevelDB. The chunk is
       // the journal's frames verbatim: no re-encoding on this thread, and checksummed at rest.
       const skip = Math.max(0, level.snapshotSeq + 1 - file.firstSeq);
-      if (skip < file.frames.length) {
+      if (skip < file.records) {
         const firstSeq = file.firstSeq + skip;
         // Journals move in order, each continuing where LevelDB's log ends (keys.ts).
         if (firstSeq !== level.nextSeq) throw new Error(`journal ${file.path} does not continue the log at ${level.nextSeq}`);
         this.#levelBatches++;
         const key = chunkKey(firstSeq);
-        await this.#db.put(key, Buffer.concat(file.frames.slice(skip)), { sync: true, valueEncoding: 'buffer' });
+        await this.#db.put(key, file.framesFrom(skip), { sync: true, valueEncoding: 'buffer' });
         level.chunks.push(key);
-        level.nextSeq = file.firstSeq + file.frames.length;
+        level.nextSeq = file.firstSeq + file.records;
       }
       retired.inLevel = true;
-      file.frames.length = 0;
+      file.forget();
       while (this.#syncing) await this.#syncing;
       const i = this.#retired.indexOf(retired);
       if (i >= 0) this.#retired.splice(i, 1);
@@ -440,8 +442,8 @@ export class StandaloneStore {
     const waiters = this.#waiters.slice(this.#waiterHead);
     this.#waiters = [];
     this.#waiterHead = 0;
-    this.#frames = [];
-    this.#frameBytes = 0;
+    this.#texts = [];
+    this.#textBytes = [];
     for (const w of waiters) w.reject(error);
     this.#listener?.failed(error);
   }

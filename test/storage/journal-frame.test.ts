@@ -1,7 +1,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../../src/base/prng.js';
-import { FRAME_HEADER_BYTES, crc32, crc32Update, decodeJournal, encodeFrame } from '../../src/storage/journal-frame.js';
+import { FRAME_HEADER_BYTES, crc32, crc32Update, decodeJournal, encodeFrame, encodeFrames, framePayloadBytes } from '../../src/storage/journal-frame.js';
 
 const texts = ['{"T":{"a":{"n":1}}}', '{"T":{"b":{"s":"héllo ✓"}}}', '{}', JSON.stringify({ big: 'x'.repeat(5000) })];
 const file = (): Buffer => Buffer.concat(texts.map((t, i) => encodeFrame(i + 1, t)));
@@ -21,6 +21,17 @@ describe('journal frames', () => {
         expect(crc32Update(seed, buf, start, end)).toBe(zlibCrc32(buf.subarray(start, end), seed));
       }
     }
+  });
+
+  it('encodeFrames gives the same bytes as one encodeFrame per record, and where each starts', () => {
+    const sizes = texts.map(framePayloadBytes);
+    const { buffer, starts } = encodeFrames(7, texts, sizes);
+    const one = texts.map((t, i) => encodeFrame(7 + i, t));
+    expect(buffer.equals(Buffer.concat(one))).toBe(true);
+    expect(starts).toEqual(one.map((_, i) => one.slice(0, i).reduce((n, b) => n + b.length, 0)));
+    expect(decodeJournal(buffer, 'b').records).toEqual(texts.map((text, i) => ({ seq: 7 + i, text })));
+    expect(() => encodeFrames(0, texts, sizes)).toThrow(/sequence number/);
+    expect(encodeFrames(1, [], []).buffer.length).toBe(0);
   });
 
   it('round-trip records with their sequence numbers, including large ones', () => {
