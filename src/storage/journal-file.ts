@@ -3,7 +3,7 @@
  * of whole frames (journal-frame.ts), asynchronous fdatasync, and listing/reading the journals
  * that a directory holds.
  *
- * Why synchronous: a plain commit must be handed to the OS before it is acknowledged. writev(2)
+ * Why synchronous: a plain commit must be handed to the OS before it is acknowledged. write(2)
  * of a few hundred bytes into the page cache costs a few microseconds on the calling thread,
  * where an asynchronous write costs a libuv threadpool round trip (~150-250 µs) during which the
  * reply waits. The real ovsdb-server write()s its log the same way (ovsdb/log.c).

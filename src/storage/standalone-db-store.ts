@@ -5,7 +5,7 @@
  *
  * Guarantees (issue 2, "better than the real ovsdb-server"):
  * - `append(r, {durable: false})` resolves once the record has been written to the current
- *   journal with writev(2): the data is in the OS page cache, so SIGKILL of this process loses
+ *   journal with write(2): the data is in the OS page cache, so SIGKILL of this process loses
  *   nothing acknowledged; a power failure may.
  * - `append(r, {durable: true})` resolves only after fdatasync of the journals holding it.
  * - GROUP COMMIT: appends made in one event-loop iteration share one write; durable appends

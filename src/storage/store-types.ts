@@ -18,7 +18,7 @@ export interface StoreStats {
   /** Writes issued since open (journal writes + LevelDB batches), and how many were syncs. */
   readonly batches: number;
   readonly syncedBatches: number;
-  /** Journal writev calls, fdatasync rounds and (always synced) LevelDB batches since open. */
+  /** Journal write calls, fdatasync rounds and (always synced) LevelDB batches since open. */
   readonly journalWrites: number;
   readonly journalSyncs: number;
   readonly levelBatches: number;
