@@ -7,12 +7,11 @@
  *   node dist/bench/micro/node-floor.js [connections=16] [durationMs=3000] [runs=3]
  */
 import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OvsdbClient } from '../../src/client/index.js';
-import { DB } from '../scenarios.js';
+import { insertLoad, processCpuMs } from './insert-load.js';
 
 /** The child: a server that answers each transact with one fixed-shape reply. */
 function serve(path: string): void {
@@ -49,12 +48,6 @@ function serve(path: string): void {
   server.listen(path);
 }
 
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
 async function main(): Promise<void> {
   if (process.argv[2] === 'serve') {
     serve(process.argv[3] ?? '');
@@ -73,21 +66,13 @@ async function main(): Promise<void> {
     const pid = child.pid;
     if (pid === undefined) throw new Error('no child pid');
     for (let run = 0; run < runs; run++) {
-      const cs = await Promise.all(Array.from({ length: connections }, () => OvsdbClient.connect(`unix:${path}`)));
-      let count = 0;
-      let serial = 0;
-      const c0 = cpuTicks(pid);
-      const start = performance.now();
-      const end = start + durationMs;
-      await Promise.all(cs.map(async (c) => {
-        while (performance.now() < end) {
-          await c.transact(DB, [{ op: 'insert', table: 'Item', row: { name: `w${serial++}`, n: serial } }]);
-          count++;
-        }
-      }));
-      const ms = performance.now() - start;
-      const cpuMs = (cpuTicks(pid) - c0) * 10;
-      for (const c of cs) c.close();
+      let c0 = processCpuMs(pid);
+      let c1 = c0;
+      const { count, elapsedMs: ms } = await insertLoad(`unix:${path}`, connections, 1, durationMs, {
+        before: () => { c0 = processCpuMs(pid); },
+        after: () => { c1 = processCpuMs(pid); },
+      });
+      const cpuMs = c1.total - c0.total;
       process.stdout.write(`run ${run + 1}: ${((count / ms) * 1000).toFixed(0)} requests/s, ${((cpuMs * 1000) / count).toFixed(1)} us CPU per request\n`);
     }
   } finally {

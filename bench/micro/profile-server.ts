@@ -9,8 +9,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { OvsdbClient } from '../../src/client/index.js';
-import { benchSchema, DB } from '../scenarios.js';
+import { benchSchema } from '../scenarios.js';
+import { insertLoad } from './insert-load.js';
 
 async function main(): Promise<void> {
   const connections = Number(process.argv[2] ?? 16);
@@ -26,22 +26,13 @@ async function main(): Promise<void> {
   const nodeArgs = (process.env['PROFILE_NODE_ARGS'] ?? '').split(' ').filter((x) => x.length > 0);
   const child = spawn(process.execPath, [...nodeArgs, cli, 'server', `--remote=punix:${sock}`, dbPath], { stdio: 'inherit' });
   while (!existsSync(sock)) await new Promise((r) => setTimeout(r, 10));
-  const cs = await Promise.all(Array.from({ length: connections }, () => OvsdbClient.connect(`unix:${sock}`, { requestTimeoutMs: 60_000 })));
-  let count = 0;
-  let serial = 0;
-  const u0 = process.cpuUsage();
-  const t0 = performance.now();
-  const end = t0 + durationMs;
-  await Promise.all(cs.map(async (c) => {
-    while (performance.now() < end) {
-      await c.transact(DB, [{ op: 'insert', table: 'Item', row: { name: `w${serial++}`, n: serial } }]);
-      count++;
-    }
-  }));
-  const ms = performance.now() - t0;
-  const u = process.cpuUsage(u0);
-  process.stdout.write(`${((count / ms) * 1000).toFixed(0)} txn/s; load generator ${((u.user + u.system) / count).toFixed(1)} us CPU/txn (${(u.system / count).toFixed(1)} sys)\n`);
-  for (const c of cs) c.close();
+  let u0 = process.cpuUsage();
+  let u = u0;
+  const { count, elapsedMs } = await insertLoad(`unix:${sock}`, connections, 1, durationMs, {
+    before: () => { u0 = process.cpuUsage(); },
+    after: () => { u = process.cpuUsage(u0); },
+  });
+  process.stdout.write(`${((count / elapsedMs) * 1000).toFixed(0)} txn/s; load generator ${((u.user + u.system) / count).toFixed(1)} us CPU/txn (${(u.system / count).toFixed(1)} sys)\n`);
   await new Promise<void>((res) => { child.once('exit', () => res()); child.kill('SIGTERM'); });
   rmSync(dir, { recursive: true, force: true });
 }

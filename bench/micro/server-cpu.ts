@@ -15,11 +15,11 @@
  * BASE_NODE_ARGS adds node options to it (e.g. --perf-basic-prof for Linux perf).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OvsdbClient } from '../../src/client/index.js';
 import { benchSchema, DB } from '../scenarios.js';
+import { insertLoad, processCpuMs } from './insert-load.js';
 import { startServer, type BenchServer } from '../servers.js';
 
 type Side = 'ours' | 'real' | 'base';
@@ -55,37 +55,17 @@ async function startBase(root: string, dir: string, schemaPath: string): Promise
   };
 }
 
-/** [utime, stime] of a process, in clock ticks (100 per second on Linux). */
-function cpuTicks(pid: number): [number, number] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return [Number(fields[11]), Number(fields[12])];
-}
-
-let serial = 0;
-
 async function load(server: Running, connections: number, inFlight: number, durationMs: number): Promise<{ tps: number; cpuUsPerTxn: number; sysUsPerTxn: number }> {
-  const cs = await Promise.all(Array.from({ length: connections }, () => OvsdbClient.connect(server.remote, { requestTimeoutMs: 60_000 })));
   const pid = server.pid();
   if (pid === undefined) throw new Error('server not running');
-  let count = 0;
-  const c0 = cpuTicks(pid);
-  const t0 = performance.now();
-  const end = t0 + durationMs;
-  await Promise.all(cs.flatMap((c) => Array.from({ length: inFlight }, async () => {
-    while (performance.now() < end) {
-      const r = await c.transact(DB, [{ op: 'insert', table: 'Item', row: { name: `w${serial++}`, n: serial } }]);
-      const first = r[0];
-      if (first === null || typeof first !== 'object' || Array.isArray(first) || 'error' in first) throw new Error(`transaction failed: ${JSON.stringify(r)}`);
-      count++;
-    }
-  })));
-  const elapsedMs = performance.now() - t0;
-  const c1 = cpuTicks(pid);
-  const userMs = (c1[0] - c0[0]) * 10;
-  const sysMs = (c1[1] - c0[1]) * 10;
-  for (const c of cs) c.close();
-  return { tps: (count / elapsedMs) * 1000, cpuUsPerTxn: ((userMs + sysMs) * 1000) / count, sysUsPerTxn: (sysMs * 1000) / count };
+  let c0 = processCpuMs(pid);
+  let c1 = c0;
+  const { count, elapsedMs } = await insertLoad(server.remote, connections, inFlight, durationMs, {
+    before: () => { c0 = processCpuMs(pid); },
+    after: () => { c1 = processCpuMs(pid); },
+  });
+  const sysMs = c1.sys - c0.sys;
+  return { tps: (count / elapsedMs) * 1000, cpuUsPerTxn: ((c1.total - c0.total) * 1000) / count, sysUsPerTxn: (sysMs * 1000) / count };
 }
 
 function median(xs: readonly number[]): number {

@@ -64,16 +64,32 @@ export function recordRows(txn: Txn): readonly TxnRow[] | undefined {
 
 /** The JSON of one record row: null (delete), all non-default columns (insert) or the changed ones. */
 function rowJson(tr: TxnRow, m: TableMeta): JsonObject | null {
-  if (!tr.new) return null;
-  if (!tr.old) return insertJson(m, tr.new);
-  const all = tr.changed.has('*');
+  const row = tr.new;
+  if (!row) return null;
   const out: { [k: string]: Json } = {};
-  for (const c of m.columnList) {
-    if (!all && !tr.changed.has(c.name)) continue;
-    out[c.name] = datumToJson(c.type, tr.new.columns.get(c.name) ?? m.defaults.get(c.name) ?? { keys: [], values: undefined });
+  const columns = m.columnList;
+  for (let i = 0; i < columns.length; i++) {
+    const d = recordDatum(tr, row, m, i);
+    const c = columns[i] as ColumnSchema;
+    if (d) out[c.name] = datumToJson(c.type, d);
   }
-  out['_version'] = ['uuid', tr.new.version];
+  out['_version'] = ['uuid', row.version];
   return out;
+}
+
+/**
+ * The datum column `i` has in the record of written row `tr` (final state `row`), or undefined
+ * if the record leaves it out: an insert carries its non-default columns, a modify the
+ * columns it changed (OVS file records).
+ */
+function recordDatum(tr: TxnRow, row: Row, m: TableMeta, i: number): Datum | undefined {
+  const c = m.columnList[i] as ColumnSchema;
+  if (!tr.old) {
+    const d = row.columns.get(c.name);
+    return d && !isDefaultDatum(c.type, d) ? d : undefined;
+  }
+  if (!tr.changed.has('*') && !tr.changed.has(c.name)) return undefined;
+  return row.columns.get(c.name) ?? m.defaults.get(c.name) ?? EMPTY_DATUM;
 }
 
 /** The record of `rows` (from recordRows) as an object. */
@@ -142,20 +158,11 @@ function rowText(parts: string[], tr: TxnRow, m: TableMeta): void {
     parts.push('null');
     return;
   }
-  const all = !tr.old || tr.changed.has('*');
   parts.push('{');
   const columns = m.columnList;
   for (let i = 0; i < columns.length; i++) {
-    const c = columns[i] as ColumnSchema;
-    let d: Datum | undefined;
-    if (!tr.old) {
-      d = row.columns.get(c.name);
-      if (!d || isDefaultDatum(c.type, d)) continue;
-    } else {
-      if (!all && !tr.changed.has(c.name)) continue;
-      d = row.columns.get(c.name) ?? m.defaults.get(c.name) ?? EMPTY_DATUM;
-    }
-    parts.push(m.columnKeyTexts[i] as string, atomOrJsonText(c.type, d), ',');
+    const d = recordDatum(tr, row, m, i);
+    if (d) parts.push(m.columnKeyTexts[i] as string, atomOrJsonText((columns[i] as ColumnSchema).type, d), ',');
   }
   parts.push('"_version":["uuid","', row.version, '"]}');
 }
