@@ -51,3 +51,79 @@ function slowText(value: unknown): string | undefined {
   }
   return `{${parts.join(',')}}`;
 }
+
+/** Values (atoms, arrays, objects) smallJsonText writes itself before it hands over. */
+const SMALL_NODES = 24;
+/** Strings longer than this go to JSON.stringify: its scan is faster than ours per character. */
+const SMALL_STRING = 64;
+let nodesLeft = 0;
+
+/**
+ * jsonText for small values, written here rather than by JSON.stringify. The native call costs
+ * about 0.3 µs before it writes anything (a runtime entry and a string builder), which was most
+ * of the cost of encoding a transact reply such as `[{"uuid":["uuid","…"]}]`; this writes it in
+ * a fifth of that. Gives exactly what jsonText gives: a value past SMALL_NODES nodes, or with a
+ * long string, an object that is not plain, or anything else unusual is handed to jsonText
+ * whole. (test/base/json.test.ts compares the two on random values.)
+ */
+export function smallJsonText(value: unknown): string {
+  nodesLeft = SMALL_NODES;
+  return smallText(value) ?? jsonText(value);
+}
+
+const objectProto = Object.prototype;
+
+/** The text, or undefined to hand the whole value over (never for a value JSON.stringify skips). */
+function smallText(value: unknown): string | undefined {
+  if (--nodesLeft < 0) return undefined;
+  switch (typeof value) {
+    case 'string':
+      return plainStringText(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value.toString();
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        const a = value as readonly unknown[];
+        let s = '[';
+        for (let i = 0; i < a.length; i++) {
+          const v = a[i];
+          const t = v === undefined || typeof v === 'function' || typeof v === 'symbol' ? 'null' : smallText(v);
+          if (t === undefined) return undefined;
+          s += i === 0 ? t : `,${t}`;
+        }
+        return `${s}]`;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== objectProto && proto !== null) return undefined;
+      const o = value as { readonly [k: string]: unknown };
+      let s = '{';
+      for (const k in o) {
+        const v = o[k];
+        if (k === 'toJSON') return undefined;
+        if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+        const kt = plainStringText(k);
+        const t = smallText(v);
+        if (kt === undefined || t === undefined) return undefined;
+        s += s.length === 1 ? `${kt}:${t}` : `,${kt}:${t}`;
+      }
+      return `${s}}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A quoted string that needs no escape, or undefined. */
+function plainStringText(s: string): string | undefined {
+  if (s.length > SMALL_STRING) return undefined;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return undefined;
+  }
+  return `"${s}"`;
+}

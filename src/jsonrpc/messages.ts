@@ -15,7 +15,7 @@
  * if (r.ok && r.message.kind === 'request') conn.send(responseMessage(r.message.id, r.message.params));
  */
 import type { Json, JsonObject } from '../base/json.js';
-import { isJsonObject, jsonText } from '../base/json.js';
+import { isJsonObject, jsonText, smallJsonText } from '../base/json.js';
 import { assertNever } from '../base/assert.js';
 
 /** A JSON-RPC id, which may be whatever JSON value the caller chose; OVS clients use numbers, ovs-appctl too, some use strings. */
@@ -157,7 +157,7 @@ export function encodeMessage(m: JsonRpcMessage): string {
  * value outside the Json type, such as undefined, does): then the caller takes the slow path.
  */
 function memberText(value: unknown): string | undefined {
-  const text: unknown = jsonText(value);
+  const text: unknown = smallJsonText(value);
   return typeof text === 'string' ? text : undefined;
 }
 

@@ -18,6 +18,7 @@ import { OvsdbError } from './errors.js';
 import { insertJson, parseRecord, recordObject, recordRows, recordText } from './record.js';
 import type { PreparedChange } from './record.js';
 import { rowKey } from './row.js';
+import { LazyRowChanges } from './row-changes.js';
 import { buildMeta, refCounts } from './table-meta.js';
 import type { TableMeta } from './table-meta.js';
 import { Txn } from './transaction.js';
@@ -213,14 +214,24 @@ export class Database {
    * apply() of a prepared transaction's rows: the transaction already looked every row up
    * against this very state (same generation); looking up again in a large table was a visible
    * share of an insert. Its final rows are fresh objects nothing else holds, so they are stored
-   * as they are.
+   * as they are. The changes are reported from the same rows, built only when read.
    */
   #applyRows(rows: readonly TxnRow[]): RowChanges {
-    const out = new Map<string, Map<Uuid, RowChange>>();
     this.#generation++;
     for (const tr of rows) if (tr.old) this.#unindex(this.#state(tr.table), tr.old);
-    for (const tr of rows) this.#applyRow(out, tr.table, tr.uuid, tr.old, tr.new);
-    return out;
+    for (const tr of rows) {
+      const s = this.#state(tr.table);
+      const row = tr.new;
+      if (row) {
+        s.rows.set(tr.uuid, row);
+        this.#index(s, row);
+        this.#updateRefs(s.meta, tr.table, tr.old, row);
+      } else if (tr.old) {
+        s.rows.delete(tr.uuid);
+        this.#updateRefs(s.meta, tr.table, tr.old, undefined);
+      }
+    }
+    return new LazyRowChanges(rows);
   }
 
   /** Second pass of apply() for one row: `row` (a fresh object) replaces `old`, or deletes it. */

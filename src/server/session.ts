@@ -12,6 +12,7 @@ import type { JsonRpcChannel } from '../jsonrpc/channel.js';
 import type { JsonRpcId, JsonRpcMessage } from '../jsonrpc/messages.js';
 import type { DatabaseBackend, TxnTicket } from './database-backend.js';
 import type { Monitor } from './monitor.js';
+import { PendingTxns } from './pending-txns.js';
 
 /** A monitor together with the database it watches. */
 export interface MonitorBinding {
@@ -39,7 +40,7 @@ export class Session {
   /** Lock names this session holds or waits for. */
   readonly locks = new Set<string>();
   /** Transactions not yet answered, by canonical JSON of their request id. */
-  readonly pendingTxns = new Map<string, TxnTicket>();
+  readonly pendingTxns = new PendingTxns<TxnTicket>();
   dbChangeAware = false;
   #closed = false;
 

@@ -10,6 +10,7 @@ import * as tls from 'node:tls';
 import { formatAddress, parseActiveAddressList, type ActiveAddress } from './address.js';
 import { JsonRpcConnection, type JsonRpcConnectionOptions } from './jsonrpc-connection.js';
 import { describePeer } from './listen.js';
+import { connectWithInput } from './socket-input.js';
 import { loadTlsFiles, type TlsFiles } from './tls-files.js';
 
 export interface ConnectOptions {
@@ -37,10 +38,10 @@ export function connect(address: ActiveAddress, options: ConnectOptions = {}): P
     let readyEvent: 'connect' | 'secureConnect' = 'connect';
     switch (address.kind) {
       case 'tcp':
-        socket = net.connect({ host: address.host, port: address.port });
+        socket = connectWithInput({ host: address.host, port: address.port });
         break;
       case 'unix':
-        socket = net.connect({ path: address.path });
+        socket = connectWithInput({ path: address.path });
         break;
       case 'ssl': {
         if (!options.tls) {

@@ -29,6 +29,7 @@ import { JsonRpcClosedError, JsonRpcRemoteError, type CloseInfo, type JsonRpcCha
 import { JsonFramer, type FramerLimits } from '../jsonrpc/framer.js';
 import { decodeMessage, encodeError, encodeMessage, encodeNotification, encodeResponse, type JsonRpcId, type JsonRpcMessage } from '../jsonrpc/messages.js';
 import { InactivityProbe, PendingCalls } from '../jsonrpc/session.js';
+import { readInput } from './socket-input.js';
 
 export interface JsonRpcConnectionOptions {
   /** Peer text for logs (see describePeer). */
@@ -150,7 +151,7 @@ export class JsonRpcConnection implements JsonRpcChannel {
   onMessage(handler: (message: JsonRpcMessage) => void): void {
     const first = this.messageHandler === undefined;
     this.messageHandler = handler;
-    if (first) this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    if (first) readInput(this.socket, (chunk) => this.receive(chunk));
   }
 
   onClose(handler: (info: CloseInfo) => void): void {
@@ -263,7 +264,7 @@ export class JsonRpcConnection implements JsonRpcChannel {
     for (const w of waiters) w();
   }
 
-  private receive(chunk: Buffer): void {
+  private receive(chunk: Uint8Array): void {
     if (this.closed || this.closing) return;
     this.probe?.noteActivity(this.clock.nowMs());
     const error = this.framer.feed(chunk, this.inboxSink);

@@ -1,7 +1,8 @@
 /**
  * Listeners for passive methods: ptcp:, punix:, pssl: (see address.ts). Each accepted stream is
  * handed over as a net.Socket (a tls.TLSSocket for pssl:, after the handshake and the peer
- * certificate check against the CA, as OVS requires for SSL).
+ * certificate check against the CA, as OVS requires for SSL). It is not reading yet: read it
+ * with readInput (socket-input.ts), which for ptcp: and punix: reads through one shared buffer.
  *
  * @example
  * const l = await listen(parsePassiveAddress('ptcp:0:127.0.0.1'), (socket, peer) => {
@@ -14,6 +15,7 @@ import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { formatAddress, type PassiveAddress } from './address.js';
+import { adoptAccepted } from './socket-input.js';
 import { loadTlsFiles, type TlsFiles } from './tls-files.js';
 
 export interface ListenOptions {
@@ -47,10 +49,10 @@ export function listen(
   let server: net.Server;
   switch (address.kind) {
     case 'ptcp':
-      server = net.createServer((s) => onConnection(s, describePeer(s, 'tcp')));
+      server = net.createServer({ pauseOnConnect: true }, (s) => onConnection(adoptAccepted(s), describePeer(s, 'tcp')));
       break;
     case 'punix':
-      server = net.createServer((s) => onConnection(s, describePeer(s, 'unix', address.path)));
+      server = net.createServer({ pauseOnConnect: true }, (s) => onConnection(adoptAccepted(s), describePeer(s, 'unix', address.path)));
       // A socket file left by a previous process would make bind fail with EADDRINUSE (OVS
       // unlinks it first too). Refuse to remove anything that is not a socket.
       if (existsSync(address.path) && lstatSync(address.path).isSocket()) unlinkSync(address.path);

@@ -9,7 +9,7 @@ import { jsonText } from '../../src/base/json.js';
 import { Prng } from '../../src/base/prng.js';
 import type { Uuid } from '../../src/base/uuid.js';
 import { Database, parseSchema } from '../../src/ovsdb/index.js';
-import type { CommitRecord, DatabaseSchema } from '../../src/ovsdb/index.js';
+import type { CommitRecord, DatabaseSchema, RowChanges } from '../../src/ovsdb/index.js';
 import { makeCtx, nbSchemaJson } from './helpers.js';
 
 const nb: DatabaseSchema = parseSchema(nbSchemaJson());
@@ -62,7 +62,7 @@ function randomTxn(rng: Prng, db: Database, step: number): Json[] {
  * Runs the workload. `viaText`: commit as a server does, by the outcome's record text and
  * applyOutcome (no record object built); otherwise through the record object and apply().
  */
-function runWorkload(db: Database, seed: number, from: number, to: number, records: CommitRecord[], viaText = false): Json[] {
+function runWorkload(db: Database, seed: number, from: number, to: number, records: CommitRecord[], viaText = false, changes: string[] = []): Json[] {
   const rng = new Prng(seed * 1000 + from);
   const ctx = makeCtx(seed * 7919 + from);
   const results: Json[] = [];
@@ -72,14 +72,24 @@ function runWorkload(db: Database, seed: number, from: number, to: number, recor
     results.push([...out.results]);
     if (viaText && out.recordText !== undefined) {
       records.push(JSON.parse(out.recordText) as CommitRecord);
-      db.applyOutcome(out);
+      changes.push(changesText(db.applyOutcome(out)));
     } else if (out.record) {
       expect(out.recordText).toBe(jsonText(out.record));
       records.push(JSON.parse(JSON.stringify(out.record)) as CommitRecord);
-      db.apply(out.record);
+      changes.push(changesText(db.apply(out.record)));
     }
   }
   return results;
+}
+
+/** Every table, row and old/new state a RowChanges reports, as text. */
+function changesText(changes: RowChanges): string {
+  const parts: string[] = [`${changes.size}`];
+  for (const [table, rows] of changes) {
+    parts.push(`${table}:${rows.size}`);
+    for (const [uuid, c] of rows) parts.push(`${uuid}:${c.old?.version ?? '-'}:${c.new?.version ?? '-'}:${c.new ? c.new.columns.size : '-'}`);
+  }
+  return parts.join(' ');
 }
 
 function checkInvariants(db: Database): void {
@@ -120,12 +130,15 @@ describe('deterministic replay', () => {
   test.each([4, 5])('seed %i: committing by record text and applyOutcome gives the same state and records', (seed) => {
     const byObject = new Database(nb);
     const objectRecords: CommitRecord[] = [];
-    const r1 = runWorkload(byObject, seed, 0, 200, objectRecords);
+    const objectChanges: string[] = [];
+    const r1 = runWorkload(byObject, seed, 0, 200, objectRecords, false, objectChanges);
     const byText = new Database(nb);
     const textRecords: CommitRecord[] = [];
-    const r2 = runWorkload(byText, seed, 0, 200, textRecords, true);
+    const textChanges: string[] = [];
+    const r2 = runWorkload(byText, seed, 0, 200, textRecords, true, textChanges);
     expect(r2).toEqual(r1);
     expect(textRecords).toEqual(objectRecords);
+    expect(textChanges).toEqual(objectChanges);
     expect(byText.canonicalDump()).toBe(byObject.canonicalDump());
     const replica = new Database(nb);
     for (const r of textRecords) replica.apply(r);
