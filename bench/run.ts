@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DB, benchSchema, loadRows, scenarios, type Figures } from './scenarios.js';
+import { DB, benchSchema, loadRows, scenarios, type Figures, type RunContext } from './scenarios.js';
 import { startServer, cliMain, type BenchServer, type Side } from './servers.js';
 import { summarize, fmt } from './stats.js';
 import { textTable, writeResults, type BenchReport, type ResultRow } from './report.js';
@@ -107,6 +107,10 @@ async function main(): Promise<void> {
     }
     const selected = scenarios.filter((s) => !opts.only || opts.only.includes(s.name));
     for (const sc of selected) {
+      // Runs alternate between the servers (ours, real, ours, real, ...) rather than all of one
+      // side and then all of the other: the machine's load drifts over seconds, and alternating
+      // spreads that drift over both sides instead of handing it to one of them.
+      const live = new Map<Side, RunContext>();
       for (const [side, server] of servers) {
         const ctx = { server, durationMs: opts.durationMs, quick: opts.quick };
         try {
@@ -114,16 +118,25 @@ async function main(): Promise<void> {
             progress(`${sc.name}: preparing ${side}`);
             await sc.prepare(ctx);
           }
-          for (let i = 1; i <= opts.repeat; i++) {
+          live.set(side, ctx);
+        } catch (err) {
+          notes.push(`${side} ${sc.name}: failed (${err instanceof Error ? err.message : String(err)})`);
+          progress(`${sc.name}: ${side} failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      for (let i = 1; i <= opts.repeat; i++) {
+        for (const [side, ctx] of live) {
+          try {
             progress(`${sc.name}: ${side} run ${i}/${opts.repeat}`);
             const f = await sc.run(ctx);
             const key = `${side}/${sc.name}`;
             figures.set(key, [...(figures.get(key) ?? []), f]);
             progress(`${sc.name}: ${side} ${Object.entries(f).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')}`);
+          } catch (err) {
+            notes.push(`${side} ${sc.name}: failed (${err instanceof Error ? err.message : String(err)})`);
+            progress(`${sc.name}: ${side} failed: ${err instanceof Error ? err.message : String(err)}`);
+            live.delete(side);
           }
-        } catch (err) {
-          notes.push(`${side} ${sc.name}: failed (${err instanceof Error ? err.message : String(err)})`);
-          progress(`${sc.name}: ${side} failed: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
     }

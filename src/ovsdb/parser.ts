@@ -15,7 +15,16 @@ export const OP = {
 
 /** True if `s` is an <id>: [a-zA-Z_][a-zA-Z0-9_]* (RFC 7047 §3.1). */
 export function isId(s: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(s);
+  // A loop, not /^[A-Za-z_][A-Za-z0-9_]*$/.test(s): every operation name and table name goes
+  // through here, and the regular expression was a builtin call each time.
+  const n = s.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    const letter = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
+    if (!letter && (i === 0 || c < 0x30 || c > 0x39)) return false;
+  }
+  return true;
 }
 
 /** The OP_* class bit of a JSON value (integers are numbers with no fraction). */

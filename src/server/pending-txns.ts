@@ -14,6 +14,12 @@
  */
 const SMALL = 16;
 
+/** Index of `key` in `keys`, searching from the end (a loop: cheaper than lastIndexOf's builtin call for a few entries). */
+function find(keys: readonly string[], key: string): number {
+  for (let i = keys.length - 1; i >= 0; i--) if (keys[i] === key) return i;
+  return -1;
+}
+
 export class PendingTxns<T> {
   #keys: string[] = [];
   #values: T[] = [];
@@ -24,12 +30,12 @@ export class PendingTxns<T> {
   }
 
   has(key: string): boolean {
-    return this.#map ? this.#map.has(key) : this.#keys.lastIndexOf(key) >= 0;
+    return this.#map ? this.#map.has(key) : find(this.#keys, key) >= 0;
   }
 
   get(key: string): T | undefined {
     if (this.#map) return this.#map.get(key);
-    const i = this.#keys.lastIndexOf(key);
+    const i = find(this.#keys, key);
     return i >= 0 ? this.#values[i] : undefined;
   }
 
@@ -39,7 +45,7 @@ export class PendingTxns<T> {
       this.#map.set(key, value);
       return;
     }
-    const i = this.#keys.lastIndexOf(key);
+    const i = find(this.#keys, key);
     if (i >= 0) {
       this.#values[i] = value;
       return;
@@ -63,7 +69,7 @@ export class PendingTxns<T> {
       if (this.#map.size === 0) this.#map = undefined;
       return had;
     }
-    const i = this.#keys.lastIndexOf(key);
+    const i = find(this.#keys, key);
     if (i < 0) return false;
     // Order does not matter: the last entry takes the freed place.
     const last = this.#keys.length - 1;

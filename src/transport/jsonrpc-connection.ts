@@ -69,10 +69,15 @@ export class JsonRpcConnection implements JsonRpcChannel {
   private readonly pauseReadingAboveBytes: number;
   private readingPaused = false;
   /** Received values not yet dispatched (reading may pause part-way through a chunk). */
-  private readonly inbox: Json[] = [];
+  /**
+   * Slots [inboxHead, inboxTail) wait. Emptied by resetting the indexes, never `length = 0`:
+   * that frees the array's storage, and the next message (every message) allocated it again.
+   */
+  private readonly inbox: (Json | undefined)[] = [];
   private inboxHead = 0;
+  private inboxTail = 0;
   private readonly inboxSink = (value: Json): void => {
-    this.inbox.push(value);
+    this.inbox[this.inboxTail++] = value;
   };
   private pendingFramerError: string | undefined;
   private readonly calls = new PendingCalls<Pending>();
@@ -277,13 +282,14 @@ export class JsonRpcConnection implements JsonRpcChannel {
    * passes the limit; then stops reading until the peer has caught up (checkDrained resumes).
    */
   private processInbox(): void {
-    while (this.inboxHead < this.inbox.length) {
+    while (this.inboxHead < this.inboxTail) {
       if (this.closing) return;
       if (this.backlogBytes > this.pauseReadingAboveBytes) {
         this.pauseReading();
         return;
       }
-      const value = this.inbox[this.inboxHead++] ?? null;
+      const value = this.inbox[this.inboxHead] ?? null;
+      this.inbox[this.inboxHead++] = undefined;
       const decoded = decodeMessage(value);
       if (!decoded.ok) {
         this.failProtocol(`received bad JSON-RPC message: ${decoded.error}`);
@@ -291,8 +297,8 @@ export class JsonRpcConnection implements JsonRpcChannel {
       }
       this.dispatch(decoded.message);
     }
-    this.inbox.length = 0;
     this.inboxHead = 0;
+    this.inboxTail = 0;
     if (this.pendingFramerError !== undefined) this.failProtocol(this.pendingFramerError);
   }
 
