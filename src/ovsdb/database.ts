@@ -19,6 +19,7 @@ import { insertJson, parseRecord, recordObject, recordRows, recordText } from '.
 import type { PreparedChange } from './record.js';
 import { rowKey } from './row.js';
 import { LazyRowChanges } from './row-changes.js';
+import { RowTable } from './row-table.js';
 import { buildMeta, refCounts } from './table-meta.js';
 import type { TableMeta } from './table-meta.js';
 import { Txn } from './transaction.js';
@@ -29,7 +30,7 @@ import type {
 
 interface TableState {
   readonly meta: TableMeta;
-  readonly rows: Map<Uuid, Row>;
+  readonly rows: RowTable;
   /** One Map per schema index: canonical key → row uuid. */
   readonly indexes: Map<string, Uuid>[];
 }
@@ -93,7 +94,7 @@ export class Database {
 
   constructor(readonly schema: DatabaseSchema) {
     for (const [name, meta] of buildMeta(schema)) {
-      this.#tables.set(name, { meta, rows: new Map(), indexes: meta.schema.indexes.map(() => new Map()) });
+      this.#tables.set(name, { meta, rows: new RowTable(), indexes: meta.schema.indexes.map(() => new Map()) });
     }
     this.#meta = (t) => this.#state(t).meta;
     // A table that no reference column points into has no counts to look up (the key string
@@ -101,6 +102,7 @@ export class Database {
     this.#view = {
       meta: this.#meta,
       rows: (t) => this.#state(t).rows,
+      allRows: (t) => this.#state(t).rows.rowArray(),
       indexLookup: (t, i, key) => this.#state(t).indexes[i]?.get(key),
       strongRefCount: (t, u) => this.#state(t).meta.strongTarget ? this.#strong.get(`${t}\u0000${u}`) ?? 0 : 0,
       weakSources: (t, u) => this.#state(t).meta.weakTarget ? this.#weak.get(`${t}\u0000${u}`)?.keys() ?? NO_SOURCES : NO_SOURCES,

@@ -19,6 +19,8 @@ import type { Datum, Row } from './types.js';
 export interface CommittedView {
   meta(table: string): TableMeta;
   rows(table: string): ReadonlyMap<Uuid, Row>;
+  /** Every committed row of `table`, as an array (the fastest thing to scan). */
+  allRows(table: string): readonly Row[];
   /** Uuid of the committed row with this key in index `i` of `table`. */
   indexLookup(table: string, i: number, key: string): Uuid | undefined;
   strongRefCount(table: string, uuid: Uuid): number;
@@ -104,13 +106,13 @@ export class Txn {
     const overlay = this.order.length === 0 ? undefined : this.tables().get(table);
     // Untouched table (every read-only transaction): the committed rows as they are, without
     // a per-row overlay lookup or generator step.
-    if (overlay === undefined || overlay.size === 0) return this.db.rows(table).values();
+    if (overlay === undefined || overlay.size === 0) return this.db.allRows(table);
     return this.scanOverlay(table, overlay);
   }
 
   private *scanOverlay(table: string, overlay: ReadonlyMap<Uuid, TxnRow>): Generator<Row> {
-    for (const [uuid, row] of this.db.rows(table)) {
-      const tr = overlay.get(uuid);
+    for (const row of this.db.allRows(table)) {
+      const tr = overlay.get(row.uuid);
       if (!tr) yield row;
       else if (tr.new) yield tr.new;
     }
