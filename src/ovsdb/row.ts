@@ -5,6 +5,7 @@
 import type { Json } from '../base/json.js';
 import type { Uuid } from '../base/uuid.js';
 import { compareDatums, datumKey, datumToJson, datumToString } from './datum.js';
+import { ColumnMap } from './column-map.js';
 import { getColumn } from './schema/parse-schema.js';
 import type { ColumnSchema, Datum, Row, TableSchema } from './types.js';
 
@@ -33,6 +34,7 @@ export function cloneRow(row: Row): MutableRow {
  * about twice as long as this loop in Node 20 (it runs for every row a transaction writes).
  */
 export function copyColumns(columns: ReadonlyMap<string, Datum>): Map<string, Datum> {
+  if (columns instanceof ColumnMap) return columns.copy();
   const out = new Map<string, Datum>();
   for (const [k, v] of columns) out.set(k, v);
   return out;

@@ -3,6 +3,7 @@
  * and the default row. Used on the hot path so transactions touch only what they need.
  */
 import type { Uuid } from '../base/uuid.js';
+import { ColumnLayout, ColumnMap } from './column-map.js';
 import { checkDatumConstraints, defaultDatum } from './datum.js';
 import { ovsShashOrder } from './ovs-order.js';
 import type { Atom, BaseType, ColumnSchema, ColumnType, Datum, DatabaseSchema, Row, TableSchema } from './types.js';
@@ -21,8 +22,10 @@ export interface TableMeta {
   readonly strong: readonly RefColumn[];
   readonly weak: readonly RefColumn[];
   readonly defaults: ReadonlyMap<string, Datum>;
-  /** `defaults` as [name, datum] pairs: copying from an array is the cheapest way to a new row. */
-  readonly defaultEntries: readonly (readonly [string, Datum])[];
+  /** The declared columns' names and positions, shared by the ColumnMap of every row. */
+  readonly layout: ColumnLayout;
+  /** The default of each column of `layout`, in its order: a new row starts as a copy. */
+  readonly defaultValues: readonly Datum[];
   /** Per column, its type with any number of elements allowed (values in commit records). */
   readonly relaxedTypes: ReadonlyMap<string, ColumnType>;
   /** The declared columns in schema order (an array: no iterator per walk on hot paths). */
@@ -73,7 +76,7 @@ export function buildMeta(schema: DatabaseSchema): Map<string, TableMeta> {
     }
     const ovsColumnOrder = ovsShashOrder(['_uuid', '_version', ...ovsShashOrder([...t.columns.keys()])]);
     out.set(t.name, {
-      schema: t, defaultEntries: [...defaults], columnList: [...t.columns.values()],
+      schema: t, layout: new ColumnLayout([...defaults.keys()]), defaultValues: [...defaults.values()], columnList: [...t.columns.values()],
       columnKeyTexts: [...t.columns.keys()].map((name) => `${JSON.stringify(name)}:`),
       relaxedTypes: new Map([...t.columns.values()].map((c) => [c.name, { ...c.type, min: 0, max: Infinity }])), strong: refColumns(t, 'strong'), weak: refColumns(t, 'weak'), defaults, ovsColumnOrder,
       strongTarget: strongTargets.has(t.name), weakTarget: weakTargets.has(t.name), badDefault,
@@ -84,13 +87,7 @@ export function buildMeta(schema: DatabaseSchema): Map<string, TableMeta> {
 
 /** A new column map holding the table's defaults (a new row before its given columns). */
 export function defaultColumns(meta: TableMeta): Map<string, Datum> {
-  const out = new Map<string, Datum>();
-  const entries = meta.defaultEntries;
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i] as readonly [string, Datum];
-    out.set(e[0], e[1]);
-  }
-  return out;
+  return ColumnMap.of(meta.layout, meta.defaultValues);
 }
 
 /** Calls `fn(targetTable, targetUuid)` for every reference held by `row` in `cols`. */
