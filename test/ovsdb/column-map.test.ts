@@ -10,8 +10,9 @@ describe('ColumnMap', () => {
     const names = ['a', 'b', 'c', 'd'];
     const layout = new ColumnLayout(names);
     const p = new Prng(9);
-    const ours = ColumnMap.of(layout, names.map((_, i) => d(i)));
-    const ref = new Map<string, Datum>(names.map((n, i) => [n, d(i)]));
+    const initial = names.map((_, i) => d(i));
+    const ours = ColumnMap.of(layout, initial);
+    const ref = new Map<string, Datum>(names.map((n, i) => [n, initial[i] as Datum]));
     for (let step = 0; step < 5000; step++) {
       const name = names[p.int(0, names.length - 1)] as string;
       switch (p.int(0, 3)) {
