@@ -8,9 +8,11 @@
  * const r = await insertLoad('unix:/tmp/db.sock', 16, 1, 2000);
  * const usPerTxn = ((processCpuMs(pid).total - cpu0.total) * 1000) / r.count;
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { OvsdbClient } from '../../src/client/index.js';
-import { DB } from '../scenarios.js';
+import { benchSchema, DB } from '../scenarios.js';
 
 /** CPU time a process has used so far, in ms: user, kernel and both. */
 export function processCpuMs(pid: number): { readonly user: number; readonly sys: number; readonly total: number } {
@@ -19,6 +21,16 @@ export function processCpuMs(pid: number): { readonly user: number; readonly sys
   const user = Number(fields[11]) * 10;
   const sys = Number(fields[12]) * 10;
   return { user, sys, total: user + sys };
+}
+
+/** A fresh database of the benchmark's schema for the build in `root`, made in `dir`: that build's CLI and the database path. */
+export function createBenchDb(root: string, dir: string, name: string): { readonly cli: string; readonly dbPath: string } {
+  const schemaPath = join(dir, 'bench.ovsschema');
+  writeFileSync(schemaPath, JSON.stringify(benchSchema));
+  const cli = join(root, 'dist/src/cli/main.js');
+  const dbPath = join(dir, `${name}.db`);
+  execFileSync(process.execPath, [cli, 'tool', 'create', dbPath, schemaPath], { stdio: 'pipe' });
+  return { cli, dbPath };
 }
 
 let serial = 0;

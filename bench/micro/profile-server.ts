@@ -5,23 +5,18 @@
  *   PROFILE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" \
  *     node dist/bench/micro/profile-server.js [connections=16] [durationMs=4000] [root=.]
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { benchSchema } from '../scenarios.js';
-import { insertLoad } from './insert-load.js';
+import { createBenchDb, insertLoad } from './insert-load.js';
 
 async function main(): Promise<void> {
   const connections = Number(process.argv[2] ?? 16);
   const durationMs = Number(process.argv[3] ?? 4000);
   const root = resolve(process.argv[4] ?? '.');
   const dir = mkdtempSync(join(tmpdir(), 'ovsdb-ts-prof-'));
-  const schemaPath = join(dir, 'bench.ovsschema');
-  writeFileSync(schemaPath, JSON.stringify(benchSchema));
-  const cli = join(root, 'dist/src/cli/main.js');
-  const dbPath = join(dir, 'p.db');
-  execFileSync(process.execPath, [cli, 'tool', 'create', dbPath, schemaPath], { stdio: 'pipe' });
+  const { cli, dbPath } = createBenchDb(root, dir, 'p');
   const sock = join(dir, 'p.sock');
   const nodeArgs = (process.env['PROFILE_NODE_ARGS'] ?? '').split(' ').filter((x) => x.length > 0);
   const child = spawn(process.execPath, [...nodeArgs, cli, 'server', `--remote=punix:${sock}`, dbPath], { stdio: 'inherit' });

@@ -11,22 +11,19 @@
  *
  *   node dist/bench/micro/server-instructions.js [root=.] [small=2000] [large=6000]
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { OvsdbClient } from '../../src/client/index.js';
-import { benchSchema, DB } from '../scenarios.js';
+import { DB } from '../scenarios.js';
+import { createBenchDb } from './insert-load.js';
 
 /** Total instructions (cachegrind's "summary" line) of our server serving `count` inserts. */
 async function instructions(root: string, count: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'ovsdb-ts-instr-'));
   try {
-    const schemaPath = join(dir, 'bench.ovsschema');
-    writeFileSync(schemaPath, JSON.stringify(benchSchema));
-    const cli = join(root, 'dist/src/cli/main.js');
-    const dbPath = join(dir, 'i.db');
-    execFileSync(process.execPath, [cli, 'tool', 'create', dbPath, schemaPath], { stdio: 'pipe' });
+    const { cli, dbPath } = createBenchDb(root, dir, 'i');
     const sock = join(dir, 'i.sock');
     const out = join(dir, 'cachegrind.out');
     const child = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', `--cachegrind-out-file=${out}`,

@@ -10,7 +10,7 @@
  *
  *   node dist/bench/micro/server-pipeline.js [connections=16] [transactions=60000] [rounds=3]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json, JsonObject } from '../../src/base/json.js';
