@@ -22,7 +22,6 @@ function serve(path: string, sharedBuffer: boolean): void {
   const server = createServer({ pauseOnConnect: true }, (accepted) => {
     const socket = sharedBuffer ? adoptAccepted(accepted) : accepted;
     let buffered = '';
-    if (!sharedBuffer) socket.resume();
     readInput(socket, (bytes: Uint8Array) => {
       buffered += decoder.decode(bytes);
       let depth = 0;

@@ -3,7 +3,7 @@
  * column order, with the names and their positions shared by every row of the table.
  *
  * A JavaScript Map per row was about a third of a row's memory: a 2-column row's Map was 184
- * bytes (the Map object and its hash table) of the ~560 a row took, and every inserted row
+ * bytes (the Map object and its hash table) of the ~600 a row took, and every inserted row
  * survives, so it is copied by the young-generation collector and then marked by the old one.
  * This takes ~104 bytes (object, array, its storage) and builds a new row by copying an array.
  *

@@ -208,7 +208,10 @@ export class Database {
     const changes: PreparedChange[] = parseRecord(record, (t) => this.#tables.get(t)?.meta, (t, u) => this.getRow(t, u));
     this.#generation++;
     for (const c of changes) if (c.old) this.#unindex(this.#state(c.table), c.old);
-    for (const c of changes) this.#applyRow(out, c.table, c.uuid, c.old, c.row);
+    for (const c of changes) {
+      this.#applyRow(c.table, c.uuid, c.old, c.row);
+      if (c.row || c.old) this.#record(out, c.table, c.uuid, c.old, c.row);
+    }
     return out;
   }
 
@@ -221,33 +224,20 @@ export class Database {
   #applyRows(rows: readonly TxnRow[]): RowChanges {
     this.#generation++;
     for (const tr of rows) if (tr.old) this.#unindex(this.#state(tr.table), tr.old);
-    for (const tr of rows) {
-      const s = this.#state(tr.table);
-      const row = tr.new;
-      if (row) {
-        s.rows.set(tr.uuid, row);
-        this.#index(s, row);
-        this.#updateRefs(s.meta, tr.table, tr.old, row);
-      } else if (tr.old) {
-        s.rows.delete(tr.uuid);
-        this.#updateRefs(s.meta, tr.table, tr.old, undefined);
-      }
-    }
+    for (const tr of rows) this.#applyRow(tr.table, tr.uuid, tr.old, tr.new);
     return new LazyRowChanges(rows);
   }
 
   /** Second pass of apply() for one row: `row` (a fresh object) replaces `old`, or deletes it. */
-  #applyRow(out: Map<string, Map<Uuid, RowChange>>, table: string, uuid: Uuid, old: Row | undefined, row: Row | undefined): void {
+  #applyRow(table: string, uuid: Uuid, old: Row | undefined, row: Row | undefined): void {
     const s = this.#state(table);
     if (row) {
       s.rows.set(uuid, row);
       this.#index(s, row);
       this.#updateRefs(s.meta, table, old, row);
-      this.#record(out, table, uuid, old, row);
     } else if (old) {
       s.rows.delete(uuid);
       this.#updateRefs(s.meta, table, old, undefined);
-      this.#record(out, table, uuid, old, undefined);
     }
   }
 

@@ -68,10 +68,10 @@ export class JsonRpcConnection implements JsonRpcChannel {
   private readonly clock: Clock;
   private readonly pauseReadingAboveBytes: number;
   private readingPaused = false;
-  /** Received values not yet dispatched (reading may pause part-way through a chunk). */
   /**
-   * Slots [inboxHead, inboxTail) wait. Emptied by resetting the indexes, never `length = 0`:
-   * that frees the array's storage, and the next message (every message) allocated it again.
+   * Received values not yet dispatched (reading may pause part-way through a chunk): slots
+   * [inboxHead, inboxTail). Emptied by resetting the indexes, never `length = 0`: that frees the
+   * array's storage, and the next message (every message) allocated it again.
    */
   private readonly inbox: (Json | undefined)[] = [];
   private inboxHead = 0;

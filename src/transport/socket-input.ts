@@ -131,6 +131,9 @@ export function readInput(socket: net.Socket, sink: InputSink): void {
   const slot = slots.get(socket);
   if (slot === undefined) {
     socket.on('data', sink);
+    // A socket accepted paused (pauseOnConnect) that adoptAccepted left as it was is not
+    // flowing, and adding a 'data' listener does not start a stream that was paused.
+    socket.resume();
     return;
   }
   slot.sink = sink;

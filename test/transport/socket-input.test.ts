@@ -109,3 +109,18 @@ describe('socket input through one shared buffer', () => {
     await new Promise((r) => server.close(r));
   });
 });
+
+describe('socket input through data events', () => {
+  it('reads a socket accepted paused that was not adopted', async () => {
+    const path = join(fx.dir, 'e.sock');
+    const got: Buffer[] = [];
+    const server = net.createServer({ pauseOnConnect: true }, (s) => readInput(s, (bytes) => got.push(Buffer.from(bytes))));
+    await new Promise<void>((r) => server.listen(path, r));
+    const c = net.connect({ path });
+    fx.sockets.push(c);
+    c.write('through data events');
+    await until(() => Buffer.concat(got).toString() === 'through data events');
+    c.destroy();
+    await new Promise((r) => server.close(r));
+  });
+});
