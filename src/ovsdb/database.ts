@@ -18,7 +18,7 @@ import { OvsdbError } from './errors.js';
 import { insertJson, parseRecord, recordObject, recordRows, recordText } from './record.js';
 import type { PreparedChange } from './record.js';
 import { rowKey } from './row.js';
-import { LazyRowChanges } from './row-changes.js';
+import { addChange, LazyRowChanges } from './row-changes.js';
 import { RowTable } from './row-table.js';
 import { buildMeta, refCounts } from './table-meta.js';
 import type { TableMeta } from './table-meta.js';
@@ -210,7 +210,7 @@ export class Database {
     for (const c of changes) if (c.old) this.#unindex(this.#state(c.table), c.old);
     for (const c of changes) {
       this.#applyRow(c.table, c.uuid, c.old, c.row);
-      if (c.row || c.old) this.#record(out, c.table, c.uuid, c.old, c.row);
+      addChange(out, c.table, c.uuid, { old: c.old, new: c.row });
     }
     return out;
   }
@@ -239,12 +239,6 @@ export class Database {
       s.rows.delete(uuid);
       this.#updateRefs(s.meta, table, old, undefined);
     }
-  }
-
-  #record(out: Map<string, Map<Uuid, RowChange>>, table: string, uuid: Uuid, old: Row | undefined, row: Row | undefined): void {
-    let m = out.get(table);
-    if (!m) out.set(table, (m = new Map()));
-    m.set(uuid, { old, new: row });
   }
 
   #unindex(s: TableState, row: Row): void {

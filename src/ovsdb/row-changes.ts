@@ -16,15 +16,18 @@ import type { RowChange, RowChanges } from './types.js';
 
 type TableChanges = ReadonlyMap<Uuid, RowChange>;
 
+/** Records `change` of row `uuid` of `table` in `out` (rows neither before nor after are left out). */
+export function addChange(out: Map<string, Map<Uuid, RowChange>>, table: string, uuid: Uuid, change: RowChange): void {
+  if (!change.new && !change.old) return;
+  let m = out.get(table);
+  if (!m) out.set(table, (m = new Map()));
+  m.set(uuid, change);
+}
+
 /** Per table, per row, as Database.apply() reports them: rows that existed before or after. */
 export function changesOf(rows: readonly TxnRow[]): Map<string, Map<Uuid, RowChange>> {
   const out = new Map<string, Map<Uuid, RowChange>>();
-  for (const tr of rows) {
-    if (!tr.new && !tr.old) continue;
-    let m = out.get(tr.table);
-    if (!m) out.set(tr.table, (m = new Map()));
-    m.set(tr.uuid, tr);
-  }
+  for (const tr of rows) addChange(out, tr.table, tr.uuid, tr);
   return out;
 }
 
