@@ -5,7 +5,7 @@
  * schema; the harness measures start time, resident memory and disk size through /proc and stat.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OvsdbClient } from '../src/client/index.js';
 
@@ -57,6 +57,8 @@ async function waitReady(remote: string, child: ChildProcess, database: string, 
 /**
  * Creates the database and starts the server; throws with the reason if it cannot. With
  * `profileDir`, our server runs under `node --cpu-prof` and writes a .cpuprofile there on exit.
+ * BENCH_OURS_NODE_ARGS (space-separated) adds node options to our server, e.g. `--trace-gc`,
+ * and BENCH_OURS_OUT names a file that gets what it prints (appended).
  */
 export async function startServer(side: Side, dir: string, schemaPath: string, database: string, profileDir?: string): Promise<BenchServer> {
   const sock = join(dir, `${side}.sock`);
@@ -66,12 +68,17 @@ export async function startServer(side: Side, dir: string, schemaPath: string, d
   if (side === 'real') execFileSync('ovsdb-tool', ['create', dbPath, schemaPath]);
   else execFileSync(process.execPath, [cliMain, 'tool', 'create', dbPath, schemaPath], { stdio: 'pipe' });
   let child: ChildProcess | undefined;
+  const extraNodeArgs = (process.env['BENCH_OURS_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
   const launch = async (): Promise<number> => {
     rmSync(sock, { force: true });
     const t0 = performance.now();
+    const outPath = process.env['BENCH_OURS_OUT'];
+    const out = side === 'ours' && outPath ? openSync(outPath, 'a') : undefined;
     child = side === 'real'
       ? spawn('ovsdb-server', [`--remote=punix:${sock}`, `--unixctl=${ctl}`, '--no-chdir', `--log-file=${log}`, dbPath], { stdio: 'ignore' })
-      : spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), cliMain, 'server', `--remote=punix:${sock}`, `--unixctl=${ctl}`, `--log-file=${log}`, dbPath], { stdio: 'ignore' });
+      : spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...extraNodeArgs, cliMain, 'server', `--remote=punix:${sock}`, `--unixctl=${ctl}`, `--log-file=${log}`, dbPath],
+        { stdio: out === undefined ? 'ignore' : ['ignore', out, 'inherit'] });
+    if (out !== undefined) closeSync(out);
     const c = child;
     while (!existsSync(sock)) {
       if (c.exitCode !== null) throw new Error(`${side} server exited with status ${c.exitCode}; see ${log}`);

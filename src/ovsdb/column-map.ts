@@ -7,8 +7,16 @@
  * survives, so it is copied by the young-generation collector and then marked by the old one.
  * This takes ~104 bytes (object, array, its storage) and builds a new row by copying an array.
  *
+ * A value with exactly one key and no map values (every scalar column, and sets of one element)
+ * is stored as that bare atom, and get() builds its Datum when asked. A stored Datum costs three
+ * heap objects (the datum, its key array and the array's storage) that live as long as the row:
+ * in a table of scalar columns they were half of a row's objects, and every one of them is
+ * copied twice by the young-generation collector before it settles in the old generation, while
+ * clients wait. A Datum built on read dies young, which costs the collector nothing.
+ *
  * It is a complete Map<string, Datum>, so code that reads rows needs no change. Setting a name
- * that is not a column of the table throws: a row only ever holds its table's columns.
+ * that is not a column of the table throws: a row only ever holds its table's columns. get()
+ * returns an equal Datum each time, not necessarily the same object.
  *
  * @example
  * const layout = new ColumnLayout(['name', 'n']);
@@ -16,7 +24,18 @@
  * cols.get('n'); // nDatum
  */
 import { AssertionError } from '../base/assert.js';
-import type { Datum } from './types.js';
+import type { Atom, Datum } from './types.js';
+
+/** A stored column value: a Datum, or the single atom of a one-key Datum without values. */
+type Slot = Datum | Atom | undefined;
+
+function pack(d: Datum): Datum | Atom {
+  return d.values === undefined && d.keys.length === 1 ? (d.keys[0] as Atom) : d;
+}
+
+function unpack(v: Datum | Atom): Datum {
+  return typeof v === 'object' ? v : { keys: [v], values: undefined };
+}
 
 /** The column names of one table and where each one's value sits in a ColumnMap. */
 export class ColumnLayout {
@@ -30,10 +49,10 @@ export class ColumnLayout {
 export class ColumnMap implements Map<string, Datum> {
   readonly #layout: ColumnLayout;
   /** One slot per column of the layout; undefined where the column holds no value. */
-  readonly #values: (Datum | undefined)[];
+  readonly #values: Slot[];
   #size: number;
 
-  private constructor(layout: ColumnLayout, values: (Datum | undefined)[], size: number) {
+  private constructor(layout: ColumnLayout, values: Slot[], size: number) {
     this.#layout = layout;
     this.#values = values;
     this.#size = size;
@@ -42,7 +61,7 @@ export class ColumnMap implements Map<string, Datum> {
   /** A map holding `values` (one per column of `layout`, in its order), copied. */
   static of(layout: ColumnLayout, values: readonly Datum[]): ColumnMap {
     if (values.length !== layout.names.length) throw new AssertionError('column values do not match the layout');
-    return new ColumnMap(layout, values.slice(), values.length);
+    return new ColumnMap(layout, values.map(pack), values.length);
   }
 
   /** An independent copy. */
@@ -56,18 +75,30 @@ export class ColumnMap implements Map<string, Datum> {
 
   get(name: string): Datum | undefined {
     const i = this.#layout.index.get(name);
+    if (i === undefined) return undefined;
+    const v = this.#values[i];
+    return v === undefined ? undefined : unpack(v);
+  }
+
+  /**
+   * The stored value without building a Datum: the bare atom of a one-key datum without values,
+   * else the Datum (undefined if the column holds none). For hot readers (monitor updates).
+   */
+  slot(name: string): Datum | Atom | undefined {
+    const i = this.#layout.index.get(name);
     return i === undefined ? undefined : this.#values[i];
   }
 
   has(name: string): boolean {
-    return this.get(name) !== undefined;
+    const i = this.#layout.index.get(name);
+    return i !== undefined && this.#values[i] !== undefined;
   }
 
   set(name: string, value: Datum): this {
     const i = this.#layout.index.get(name);
     if (i === undefined) throw new AssertionError(`no column ${name} in this row`);
     if (this.#values[i] === undefined) this.#size++;
-    this.#values[i] = value;
+    this.#values[i] = pack(value);
     return this;
   }
 
@@ -88,7 +119,7 @@ export class ColumnMap implements Map<string, Datum> {
     const names = this.#layout.names;
     for (let i = 0; i < names.length; i++) {
       const v = this.#values[i];
-      if (v !== undefined) fn.call(thisArg, v, names[i] as string, this);
+      if (v !== undefined) fn.call(thisArg, unpack(v), names[i] as string, this);
     }
   }
 
@@ -96,7 +127,7 @@ export class ColumnMap implements Map<string, Datum> {
     const names = this.#layout.names;
     for (let i = 0; i < names.length; i++) {
       const v = this.#values[i];
-      if (v !== undefined) yield [names[i] as string, v];
+      if (v !== undefined) yield [names[i] as string, unpack(v)];
     }
   }
 
@@ -105,7 +136,7 @@ export class ColumnMap implements Map<string, Datum> {
   }
 
   *values(): MapIterator<Datum> {
-    for (const v of this.#values) if (v !== undefined) yield v;
+    for (const v of this.#values) if (v !== undefined) yield unpack(v);
   }
 
   [Symbol.iterator](): MapIterator<[string, Datum]> {

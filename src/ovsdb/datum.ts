@@ -122,6 +122,36 @@ export function datumToJson(t: ColumnType, d: Datum): Json {
   return ['set', d.keys.map((k) => atomToJson(t.key.type, k))];
 }
 
+/**
+ * A column value as a row stores it (ColumnMap): a Datum, or the bare atom that stands for a
+ * datum of that one key and no map values. Readers that only encode, compare or test a value
+ * for the default take it in this form and build no Datum.
+ */
+export type StoredValue = Datum | Atom;
+
+/** datumToJson() of a stored value. */
+export function storedToJson(t: ColumnType, v: StoredValue): Json {
+  return typeof v === 'object' ? datumToJson(t, v) : atomToJson(t.key.type, v);
+}
+
+/** isDefaultDatum() of a stored value. */
+export function isDefaultStored(t: ColumnType, v: StoredValue): boolean {
+  if (typeof v === 'object') return isDefaultDatum(t, v);
+  return t.min !== 0 && t.value === undefined && v === defaultAtom(t.key.type);
+}
+
+/** datumEquals() of two stored values. */
+export function storedEquals(a: StoredValue, b: StoredValue): boolean {
+  if (typeof a !== 'object') return typeof b !== 'object' ? a === b : b.values === undefined && b.keys.length === 1 && b.keys[0] === a;
+  if (typeof b !== 'object') return a.values === undefined && a.keys.length === 1 && a.keys[0] === b;
+  return datumEquals(a, b);
+}
+
+/** The Datum a stored value stands for. */
+export function storedToDatum(v: StoredValue): Datum {
+  return typeof v === 'object' ? v : { keys: [v], values: undefined };
+}
+
 /** Structural equality of two canonical datums. */
 export function datumEquals(a: Datum, b: Datum): boolean {
   if (a === b) return true;

@@ -7,7 +7,7 @@ import type { Uuid } from '../base/uuid.js';
 import { compareDatums, datumKey, datumToJson, datumToString } from './datum.js';
 import { ColumnMap } from './column-map.js';
 import { getColumn } from './schema/parse-schema.js';
-import type { ColumnSchema, Datum, Row, TableSchema } from './types.js';
+import type { Atom, ColumnSchema, Datum, Row, TableSchema } from './types.js';
 
 /** A row being built or changed inside a transaction. */
 export interface MutableRow extends Row {
@@ -22,6 +22,17 @@ export function columnDatum(row: Row, name: string): Datum {
   if (name === '_uuid') return { keys: [row.uuid], values: undefined };
   if (name === '_version') return { keys: [row.version], values: undefined };
   return row.columns.get(name) ?? EMPTY;
+}
+
+/**
+ * The value of a declared column as columnDatum() gives it, except that a value with one key and
+ * no map values may come back as that bare atom: rows keep such values as atoms (ColumnMap),
+ * and readers that only encode or compare them need not build a Datum.
+ */
+export function columnValue(row: Row, name: string): Datum | Atom {
+  const cols = row.columns;
+  const v = cols instanceof ColumnMap ? cols.slot(name) : cols.get(name);
+  return v ?? EMPTY;
 }
 
 /** A copy whose column map may be changed. */

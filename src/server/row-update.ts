@@ -13,20 +13,30 @@
  */
 import type { Json } from '../base/json.js';
 import { compareAtoms } from '../ovsdb/atom.js';
-import { datumEquals, datumToJson, isDefaultDatum } from '../ovsdb/datum.js';
+import { datumToJson, isDefaultStored, storedEquals, storedToDatum, storedToJson, type StoredValue } from '../ovsdb/datum.js';
+import { columnValue } from '../ovsdb/row.js';
 import type { Atom, ColumnSchema, Datum, Row } from '../ovsdb/types.js';
 
-/** The value of a column, `_uuid` and `_version` included. */
-export function cellOf(row: Row, column: ColumnSchema): Datum {
-  if (column.name === '_uuid') return { keys: [row.uuid], values: undefined };
-  if (column.name === '_version') return { keys: [row.version], values: undefined };
-  return row.columns.get(column.name) ?? { keys: [], values: undefined };
+/**
+ * The value of a column, `_uuid` and `_version` included, as the row stores it (a one-key value
+ * may be its bare atom: every row of every monitor's updates is encoded through here, and
+ * building a Datum per column for that cost ~10 % of monitor fan-out throughput).
+ */
+function valueOf(row: Row, column: ColumnSchema): StoredValue {
+  if (column.name === '_uuid') return row.uuid;
+  if (column.name === '_version') return row.version;
+  return columnValue(row, column.name);
+}
+
+/** The value of a column as a Datum, `_uuid` and `_version` included. */
+function cellOf(row: Row, column: ColumnSchema): Datum {
+  return storedToDatum(valueOf(row, column));
 }
 
 /** All listed columns (v1 rows, deletes, initial of update). */
 export function rowJsonAll(row: Row, columns: readonly ColumnSchema[]): { [k: string]: Json } {
   const out: { [k: string]: Json } = {};
-  for (const c of columns) out[c.name] = datumToJson(c.type, cellOf(row, c));
+  for (const c of columns) out[c.name] = storedToJson(c.type, valueOf(row, c));
   return out;
 }
 
@@ -34,8 +44,8 @@ export function rowJsonAll(row: Row, columns: readonly ColumnSchema[]): { [k: st
 export function rowJsonNonDefault(row: Row, columns: readonly ColumnSchema[]): { [k: string]: Json } {
   const out: { [k: string]: Json } = {};
   for (const c of columns) {
-    const d = cellOf(row, c);
-    if (!isDefaultDatum(c.type, d)) out[c.name] = datumToJson(c.type, d);
+    const v = valueOf(row, c);
+    if (!isDefaultStored(c.type, v)) out[c.name] = storedToJson(c.type, v);
   }
   return out;
 }
@@ -44,7 +54,7 @@ export function rowJsonNonDefault(row: Row, columns: readonly ColumnSchema[]): {
 export function changedColumns(a: Row, b: Row, columns: readonly ColumnSchema[]): ColumnSchema[] {
   const out: ColumnSchema[] = [];
   for (const c of columns) {
-    if (!datumEquals(cellOf(a, c), cellOf(b, c))) out.push(c);
+    if (!storedEquals(valueOf(a, c), valueOf(b, c))) out.push(c);
   }
   return out;
 }
