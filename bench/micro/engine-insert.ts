@@ -16,8 +16,8 @@ for (let round = 0; round < 3; round++) {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const out = db.transact([{ op: 'insert', table: 'Item', row: { name: `w${i}`, n: i } }], { nowMs: 0, startedMs: 0, newUuid, hasLock: () => false });
-    if (out.kind !== 'done' || !out.record) throw new Error('insert failed');
-    db.apply(out.record);
+    if (out.kind !== 'done') throw new Error('insert failed');
+    db.applyOutcome(out);
   }
   const ms = performance.now() - t0;
   process.stdout.write(`round ${round + 1}: ${((ms * 1000) / n).toFixed(2)} us per insert transaction\n`);

@@ -8,9 +8,9 @@ import { isJsonObject, jsonText } from '../base/json.js';
 import { AssertionError } from '../base/assert.js';
 import type { Uuid } from '../base/uuid.js';
 import { lowerUuid } from './atom.js';
-import { datumFromJson, datumToJson, isDefaultDatum } from './datum.js';
+import { datumFromJson, datumToJson, isDefaultStored, storedToDatum, storedToJson, type StoredValue } from './datum.js';
 import { OvsdbError } from './errors.js';
-import { copyColumns } from './row.js';
+import { columnValue, copyColumns } from './row.js';
 import type { MutableRow } from './row.js';
 import { defaultColumns } from './table-meta.js';
 import type { TableMeta } from './table-meta.js';
@@ -29,8 +29,9 @@ export interface PreparedChange {
 export function insertJson(meta: TableMeta, row: Row): JsonObject {
   const out: { [k: string]: Json } = {};
   for (const c of meta.columnList) {
-    const d = row.columns.get(c.name);
-    if (d && !isDefaultDatum(c.type, d)) out[c.name] = datumToJson(c.type, d);
+    if (!row.columns.has(c.name)) continue;
+    const v = columnValue(row, c.name);
+    if (!isDefaultStored(c.type, v)) out[c.name] = storedToJson(c.type, v);
   }
   out['_version'] = ['uuid', row.version];
   return out;
@@ -83,13 +84,19 @@ function rowJson(tr: TxnRow, m: TableMeta): JsonObject | null {
  * columns it changed (OVS file records).
  */
 function recordDatum(tr: TxnRow, row: Row, m: TableMeta, i: number): Datum | undefined {
+  const v = recordValue(tr, row, m, i);
+  return v === undefined ? undefined : storedToDatum(v);
+}
+
+/** recordDatum() in the form the row stores it (a one-key value may be its bare atom). */
+function recordValue(tr: TxnRow, row: Row, m: TableMeta, i: number): StoredValue | undefined {
   const c = m.columnList[i] as ColumnSchema;
   if (!tr.old) {
-    const d = row.columns.get(c.name);
-    return d && !isDefaultDatum(c.type, d) ? d : undefined;
+    const v = columnValue(row, c.name);
+    return isDefaultStored(c.type, v) ? undefined : v;
   }
   if (!tr.changed.has('*') && !tr.changed.has(c.name)) return undefined;
-  return row.columns.get(c.name) ?? m.defaults.get(c.name) ?? EMPTY_DATUM;
+  return row.columns.has(c.name) ? columnValue(row, c.name) : m.defaults.get(c.name) ?? EMPTY_DATUM;
 }
 
 /** The record of `rows` (from recordRows) as an object. */
@@ -161,22 +168,22 @@ function rowText(parts: string[], tr: TxnRow, m: TableMeta): void {
   parts.push('{');
   const columns = m.columnList;
   for (let i = 0; i < columns.length; i++) {
-    const d = recordDatum(tr, row, m, i);
-    if (d) parts.push(m.columnKeyTexts[i] as string, atomOrJsonText((columns[i] as ColumnSchema).type, d), ',');
+    const v = recordValue(tr, row, m, i);
+    if (v !== undefined) parts.push(m.columnKeyTexts[i] as string, storedText((columns[i] as ColumnSchema).type, v), ',');
   }
   parts.push('"_version":["uuid","', row.version, '"]}');
 }
 
 const EMPTY_DATUM: Datum = { keys: [], values: undefined };
 
-/** jsonText(datumToJson(t, d)), without the JSON value for the common single integer or string. */
-function atomOrJsonText(t: ColumnType, d: Datum): string {
-  if (t.max === 1 && t.min === 1 && t.value === undefined && d.keys.length === 1) {
-    const a = d.keys[0];
+/** jsonText(storedToJson(t, v)), without the JSON value for the common single integer or string. */
+function storedText(t: ColumnType, v: StoredValue): string {
+  if (t.max === 1 && t.min === 1 && t.value === undefined) {
+    const a = typeof v !== 'object' ? v : v.keys.length === 1 ? v.keys[0] : undefined;
     if (typeof a === 'number' && t.key.type === 'integer' && Number.isSafeInteger(a)) return String(a);
     if (typeof a === 'string' && t.key.type === 'string') return JSON.stringify(a);
   }
-  return jsonText(datumToJson(t, d));
+  return jsonText(storedToJson(t, v));
 }
 
 /** An empty object meant for uuid keys (JSON.stringify and Object.entries treat it like a plain object). */

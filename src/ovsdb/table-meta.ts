@@ -24,8 +24,8 @@ export interface TableMeta {
   readonly defaults: ReadonlyMap<string, Datum>;
   /** The declared columns' names and positions, shared by the ColumnMap of every row. */
   readonly layout: ColumnLayout;
-  /** The default of each column of `layout`, in its order: a new row starts as a copy. */
-  readonly defaultValues: readonly Datum[];
+  /** Every column at its default: a new row starts as a copy (never changed itself). */
+  readonly defaultRow: ColumnMap;
   /** Per column, its type with any number of elements allowed (values in commit records). */
   readonly relaxedTypes: ReadonlyMap<string, ColumnType>;
   /** The declared columns in schema order (an array: no iterator per walk on hot paths). */
@@ -75,8 +75,9 @@ export function buildMeta(schema: DatabaseSchema): Map<string, TableMeta> {
       if (d.keys.length === 1 && checkDatumConstraints(c.type, d)) badDefault = true;
     }
     const ovsColumnOrder = ovsShashOrder(['_uuid', '_version', ...ovsShashOrder([...t.columns.keys()])]);
+    const layout = new ColumnLayout([...defaults.keys()]);
     out.set(t.name, {
-      schema: t, layout: new ColumnLayout([...defaults.keys()]), defaultValues: [...defaults.values()], columnList: [...t.columns.values()],
+      schema: t, layout, defaultRow: ColumnMap.of(layout, [...defaults.values()]), columnList: [...t.columns.values()],
       columnKeyTexts: [...t.columns.keys()].map((name) => `${JSON.stringify(name)}:`),
       relaxedTypes: new Map([...t.columns.values()].map((c) => [c.name, { ...c.type, min: 0, max: Infinity }])), strong: refColumns(t, 'strong'), weak: refColumns(t, 'weak'), defaults, ovsColumnOrder,
       strongTarget: strongTargets.has(t.name), weakTarget: weakTargets.has(t.name), badDefault,
@@ -87,7 +88,7 @@ export function buildMeta(schema: DatabaseSchema): Map<string, TableMeta> {
 
 /** A new column map holding the table's defaults (a new row before its given columns). */
 export function defaultColumns(meta: TableMeta): Map<string, Datum> {
-  return ColumnMap.of(meta.layout, meta.defaultValues);
+  return meta.defaultRow.copy();
 }
 
 /** Calls `fn(targetTable, targetUuid)` for every reference held by `row` in `cols`. */
