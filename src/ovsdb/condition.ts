@@ -8,8 +8,9 @@ import { OvsdbError, syntaxError } from './errors.js';
 import type { SymbolTable } from './atom.js';
 import { compareAtoms } from './atom.js';
 import {
-  datumEquals, datumFromJson, datumKey, excludesAll, includesAll, isOptionalScalarType, isScalarType, typeToEnglish,
+  datumEquals, datumFromJson, datumKey, excludesAll, includesAll, isOptionalScalarType, isScalarType, typeToEnglish, type StoredValue,
 } from './datum.js';
+import { columnValue as storedValue } from './row.js';
 import { getColumn } from './schema/parse-schema.js';
 import type { Atom, ColumnSchema, ColumnType, Datum, Row, TableSchema } from './types.js';
 
@@ -85,8 +86,13 @@ function columnValue(row: Row, column: ColumnSchema): Datum {
 function scalarField(row: Row, name: string): Atom | undefined {
   if (name === '_uuid') return row.uuid;
   if (name === '_version') return row.version;
-  const d = row.columns.get(name);
-  return d !== undefined && d.keys.length === 1 ? d.keys[0] : undefined;
+  return singleAtom(storedValue(row, name));
+}
+
+/** The atom of a stored value with exactly one key (a bare atom, or a Datum of one key). */
+function singleAtom(v: StoredValue): Atom | undefined {
+  if (typeof v !== 'object') return v;
+  return v.keys.length === 1 ? v.keys[0] : undefined;
 }
 
 /** A function applied to one atom against one atom, given their comparison (RFC 7047 §5.1). */
@@ -166,9 +172,8 @@ function compileClause(clause: Clause): RowPredicate {
   const b = clause.arg.keys[0] as Atom;
   const negate = clause.fn === '!=' || clause.fn === 'excludes';
   return (row) => {
-    const d = row.columns.get(name);
-    if (d === undefined || d.keys.length !== 1) return evaluateClause(clause, row);
-    const a = d.keys[0] as Atom;
+    const a = singleAtom(storedValue(row, name));
+    if (a === undefined) return evaluateClause(clause, row);
     // Strings compare equal only when identical (compareAtoms orders by UTF-8 bytes).
     const eq = a === b || (typeof a !== 'string' && compareAtoms(a, b) === 0);
     return eq !== negate;
