@@ -118,6 +118,14 @@ function smallText(value: unknown): string | undefined {
   }
 }
 
+/**
+ * JSON.stringify(s) for a string: quoted directly when it needs no escape and is short (the
+ * native call costs more than the scan then), else by JSON.stringify.
+ */
+export function stringText(s: string): string {
+  return plainStringText(s) ?? JSON.stringify(s);
+}
+
 /** A quoted string that needs no escape, or undefined. */
 function plainStringText(s: string): string | undefined {
   if (s.length > SMALL_STRING) return undefined;

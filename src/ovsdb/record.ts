@@ -4,7 +4,7 @@
  * Built from a transaction's overlay; parsed back (trusted input) by Database.apply().
  */
 import type { Json, JsonObject } from '../base/json.js';
-import { isJsonObject, jsonText } from '../base/json.js';
+import { isJsonObject, jsonText, stringText } from '../base/json.js';
 import { AssertionError } from '../base/assert.js';
 import type { Uuid } from '../base/uuid.js';
 import { lowerUuid } from './atom.js';
@@ -149,7 +149,7 @@ export function recordText(rows: readonly TxnRow[], meta: (t: string) => TableMe
 }
 
 function tableText(parts: string[], table: string, rows: readonly TxnRow[], m: TableMeta): void {
-  parts.push(JSON.stringify(table), ':{');
+  parts.push(stringText(table), ':{');
   for (let i = 0; i < rows.length; i++) {
     const tr = rows[i] as TxnRow;
     // Uuids are 36 characters of [0-9a-f-]: nothing to escape.
@@ -181,7 +181,7 @@ function storedText(t: ColumnType, v: StoredValue): string {
   if (t.max === 1 && t.min === 1 && t.value === undefined) {
     const a = typeof v !== 'object' ? v : v.keys.length === 1 ? v.keys[0] : undefined;
     if (typeof a === 'number' && t.key.type === 'integer' && Number.isSafeInteger(a)) return String(a);
-    if (typeof a === 'string' && t.key.type === 'string') return JSON.stringify(a);
+    if (typeof a === 'string' && t.key.type === 'string') return stringText(a);
   }
   return jsonText(storedToJson(t, v));
 }

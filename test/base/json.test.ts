@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonText, smallJsonText } from '../../src/base/json.js';
+import { jsonText, smallJsonText, stringText } from '../../src/base/json.js';
 import { Prng } from '../../src/base/prng.js';
 
 /** Strings that exercise escaping: quotes, backslashes, controls, lone and paired surrogates. */
@@ -30,6 +30,16 @@ function randomValue(p: Prng, depth: number): unknown {
     default: return { uuid: ['uuid', '0f0e0d0c-0b0a-4908-8706-050403020100'] };
   }
 }
+
+describe('stringText', () => {
+  it('is JSON.stringify of any string', () => {
+    const p = new Prng(11);
+    for (let i = 0; i < 20_000; i++) {
+      const s = randomString(p, i % 2 === 0 ? 8 : 80);
+      expect(stringText(s)).toBe(JSON.stringify(s));
+    }
+  });
+});
 
 describe('smallJsonText', () => {
   it('writes exactly what jsonText writes, on random values', () => {
