@@ -52,8 +52,13 @@ function ownKeyCount(o: JsonObject): number {
 export class ObjectParser {
   readonly json: JsonObject | undefined;
   error: OvsdbError | undefined;
-  /** Distinct members looked up and present (an object has a handful: an array beats a Set). */
-  private readonly used: string[] = [];
+  /**
+   * Distinct members looked up and present, the first `usedCount` entries (an object has a
+   * handful: an array beats a Set). Four slots to start: `[]` grows to 17 on its first push,
+   * and one parser is made per operation of every transaction.
+   */
+  private readonly used: string[] = ['', '', '', ''];
+  private usedCount = 0;
 
   /**
    * With `ordinal` and `count`, the name is "<name> <ordinal> of <count>" (as OVS's
@@ -78,11 +83,20 @@ export class ObjectParser {
     }
     const value = this.json[name] as Json;
     if ((types & jsonTypeBit(value)) !== 0 || (types & OP.ID && typeof value === 'string' && isId(value))) {
-      if (!this.used.includes(name)) this.used.push(name);
+      if (!this.isUsed(name)) {
+        if (this.usedCount < this.used.length) this.used[this.usedCount] = name;
+        else this.used.push(name);
+        this.usedCount++;
+      }
       return value;
     }
     this.raise(`Type mismatch for member '${name}'.`);
     return undefined;
+  }
+
+  private isUsed(name: string): boolean {
+    for (let i = 0; i < this.usedCount; i++) if (this.used[i] === name) return true;
+    return false;
   }
 
   raise(message: string): void {
@@ -96,12 +110,12 @@ export class ObjectParser {
   /** ovsdb_parser_finish(): reports members that were never looked up. */
   finish(): OvsdbError | undefined {
     // Every used name is an own member, so equal counts mean nothing is left over.
-    if (!this.error && this.json && ownKeyCount(this.json) !== this.used.length) {
-      const unused = Object.keys(this.json).filter((k) => !this.used.includes(k));
+    if (!this.error && this.json && ownKeyCount(this.json) !== this.usedCount) {
+      const unused = Object.keys(this.json).filter((k) => !this.isUsed(k));
       if (unused.length > 0) {
         const n = unused.length;
         // OVS reports the first unused member in its shash iteration order.
-        const name = ovsShashOrder(Object.keys(this.json)).find((k) => !this.used.includes(k)) ?? '';
+        const name = ovsShashOrder(Object.keys(this.json)).find((k) => !this.isUsed(k)) ?? '';
         this.raise(n > 1
           ? `Member '${name}' and ${n - 1} other member${n > 2 ? 's' : ''} are present but not allowed here.`
           : `Member '${name}' is present but not allowed here.`);

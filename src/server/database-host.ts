@@ -171,9 +171,10 @@ export class StandaloneHost implements DatabaseBackend {
   }
 
   transact(req: TxnRequest, done: (results: readonly Json[]) => void): TxnTicket {
-    const p: Pending = { req, done, startedMs: this.#nowMs(), retryAtMs: undefined, cancelTimer: undefined };
+    const now = this.#nowMs();
+    const p: Pending = { req, done, startedMs: now, retryAtMs: undefined, cancelTimer: undefined };
     if (this.#closed) return FINISHED;
-    if (this.#run(p)) return FINISHED;
+    if (this.#run(p, now)) return FINISHED;
     this.#blocked.push(p);
     this.#arm(p);
     return {
@@ -279,11 +280,11 @@ export class StandaloneHost implements DatabaseBackend {
     return Math.floor(this.#opts.clock.nowMs());
   }
 
-  /** Runs one transaction; false if it is blocked on a `wait`. */
-  #run(p: Pending): boolean {
+  /** Runs one transaction (at `nowMs`, default now); false if it is blocked on a `wait`. */
+  #run(p: Pending, nowMs = this.#nowMs()): boolean {
     // One context object, refilled per run: the engine keeps nothing of it after transact().
     const ctx = this.#ctx;
-    ctx.nowMs = this.#nowMs();
+    ctx.nowMs = nowMs;
     ctx.startedMs = p.startedMs;
     ctx.hasLock = p.req.hasLock;
     const outcome = this.#db.transact(p.req.ops, ctx);
