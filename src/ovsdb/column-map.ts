@@ -24,18 +24,11 @@
  * cols.get('n'); // nDatum
  */
 import { AssertionError } from '../base/assert.js';
-import type { Atom, Datum } from './types.js';
+import { datumToStored as pack, storedToDatum as unpack, type StoredValue } from './datum.js';
+import type { Datum } from './types.js';
 
-/** A stored column value: a Datum, or the single atom of a one-key Datum without values. */
-type Slot = Datum | Atom | undefined;
-
-function pack(d: Datum): Datum | Atom {
-  return d.values === undefined && d.keys.length === 1 ? (d.keys[0] as Atom) : d;
-}
-
-function unpack(v: Datum | Atom): Datum {
-  return typeof v === 'object' ? v : { keys: [v], values: undefined };
-}
+/** A column's slot: its stored value (datum.ts), undefined where the column holds none. */
+type Slot = StoredValue | undefined;
 
 /** The column names of one table and where each one's value sits in a ColumnMap. */
 export class ColumnLayout {
@@ -84,7 +77,7 @@ export class ColumnMap implements Map<string, Datum> {
    * The stored value without building a Datum: the bare atom of a one-key datum without values,
    * else the Datum (undefined if the column holds none). For hot readers (monitor updates).
    */
-  slot(name: string): Datum | Atom | undefined {
+  slot(name: string): StoredValue | undefined {
     const i = this.#layout.index.get(name);
     return i === undefined ? undefined : this.#values[i];
   }

@@ -152,6 +152,11 @@ export function storedToDatum(v: StoredValue): Datum {
   return typeof v === 'object' ? v : { keys: [v], values: undefined };
 }
 
+/** The form a row stores `d` in: its atom if it has one key and no map values, else `d`. */
+export function datumToStored(d: Datum): StoredValue {
+  return d.values === undefined && d.keys.length === 1 ? (d.keys[0] as Atom) : d;
+}
+
 /** Structural equality of two canonical datums. */
 export function datumEquals(a: Datum, b: Datum): boolean {
   if (a === b) return true;

@@ -4,10 +4,10 @@
  */
 import type { Json } from '../base/json.js';
 import type { Uuid } from '../base/uuid.js';
-import { compareDatums, datumKey, datumToJson, datumToString } from './datum.js';
+import { compareDatums, datumKey, datumToJson, datumToString, type StoredValue } from './datum.js';
 import { ColumnMap } from './column-map.js';
 import { getColumn } from './schema/parse-schema.js';
-import type { Atom, ColumnSchema, Datum, Row, TableSchema } from './types.js';
+import type { ColumnSchema, Datum, Row, TableSchema } from './types.js';
 
 /** A row being built or changed inside a transaction. */
 export interface MutableRow extends Row {
@@ -29,7 +29,7 @@ export function columnDatum(row: Row, name: string): Datum {
  * no map values may come back as that bare atom: rows keep such values as atoms (ColumnMap),
  * and readers that only encode or compare them need not build a Datum.
  */
-export function columnValue(row: Row, name: string): Datum | Atom {
+export function columnValue(row: Row, name: string): StoredValue {
   const cols = row.columns;
   const v = cols instanceof ColumnMap ? cols.slot(name) : cols.get(name);
   return v ?? EMPTY;
