@@ -8,9 +8,9 @@ import { OvsdbError, syntaxError } from './errors.js';
 import type { SymbolTable } from './atom.js';
 import { compareAtoms } from './atom.js';
 import {
-  datumEquals, datumFromJson, datumKey, excludesAll, includesAll, isOptionalScalarType, isScalarType, typeToEnglish, type StoredValue,
+  datumEquals, datumFromJson, datumKey, excludesAll, includesAll, isOptionalScalarType, isScalarType, storedSingleAtom, typeToEnglish,
 } from './datum.js';
-import { columnValue as storedValue } from './row.js';
+import { columnDatum, columnValue } from './row.js';
 import { getColumn } from './schema/parse-schema.js';
 import type { Atom, ColumnSchema, ColumnType, Datum, Row, TableSchema } from './types.js';
 
@@ -71,28 +71,13 @@ export function parseConditions(table: TableSchema, json: unknown, symtab?: Symb
   return { clauses: json.map((c) => parseClause(table, c, symtab)) };
 }
 
-function columnValue(row: Row, column: ColumnSchema): Datum {
-  if (column.name === '_uuid') return { keys: [row.uuid], values: undefined };
-  if (column.name === '_version') return { keys: [row.version], values: undefined };
-  const d = row.columns.get(column.name);
-  return d ?? { keys: [], values: undefined };
-}
-
 /**
  * The single atom of a scalar or optional-scalar column's value, `undefined` when empty or when
  * the column is not scalar-like. Reads the row directly, without building a Datum, since this
  * runs once per row and clause in table scans and monitor filtering.
  */
 function scalarField(row: Row, name: string): Atom | undefined {
-  if (name === '_uuid') return row.uuid;
-  if (name === '_version') return row.version;
-  return singleAtom(storedValue(row, name));
-}
-
-/** The atom of a stored value with exactly one key (a bare atom, or a Datum of one key). */
-function singleAtom(v: StoredValue): Atom | undefined {
-  if (typeof v !== 'object') return v;
-  return v.keys.length === 1 ? v.keys[0] : undefined;
+  return storedSingleAtom(columnValue(row, name));
 }
 
 /** A function applied to one atom against one atom, given their comparison (RFC 7047 §5.1). */
@@ -122,7 +107,7 @@ export function evaluateClause(clause: Clause, row: Row): boolean {
       return orderResult(fn, a === b ? 0 : compareAtoms(a, b));
     }
   }
-  const field = columnValue(row, clause.column);
+  const field = columnDatum(row, clause.column.name);
   const ordered = fn === '<' || fn === '<=' || fn === '>' || fn === '>=';
   if (isOptionalScalarType(type) && field.keys.length === 0 && ordered) return false;
   if ((isScalarType(type) || isOptionalScalarType(type)) && field.keys.length === 1 && arg.keys.length === 1) {
@@ -172,7 +157,7 @@ function compileClause(clause: Clause): RowPredicate {
   const b = clause.arg.keys[0] as Atom;
   const negate = clause.fn === '!=' || clause.fn === 'excludes';
   return (row) => {
-    const a = singleAtom(storedValue(row, name));
+    const a = storedSingleAtom(columnValue(row, name));
     if (a === undefined) return evaluateClause(clause, row);
     // Strings compare equal only when identical (compareAtoms orders by UTF-8 bytes).
     const eq = a === b || (typeof a !== 'string' && compareAtoms(a, b) === 0);

@@ -147,6 +147,12 @@ export function storedEquals(a: StoredValue, b: StoredValue): boolean {
   return datumEquals(a, b);
 }
 
+/** The atom of a stored value with exactly one key (a bare atom, or a Datum of one key). */
+export function storedSingleAtom(v: StoredValue): Atom | undefined {
+  if (typeof v !== 'object') return v;
+  return v.keys.length === 1 ? v.keys[0] : undefined;
+}
+
 /** The Datum a stored value stands for. */
 export function storedToDatum(v: StoredValue): Datum {
   return typeof v === 'object' ? v : { keys: [v], values: undefined };

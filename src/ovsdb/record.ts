@@ -8,9 +8,9 @@ import { isJsonObject, jsonText, stringText } from '../base/json.js';
 import { AssertionError } from '../base/assert.js';
 import type { Uuid } from '../base/uuid.js';
 import { lowerUuid } from './atom.js';
-import { datumFromJson, datumToJson, isDefaultStored, storedToDatum, storedToJson, type StoredValue } from './datum.js';
+import { datumFromJson, datumToJson, isDefaultStored, storedSingleAtom, storedToDatum, storedToJson, type StoredValue } from './datum.js';
 import { OvsdbError } from './errors.js';
-import { columnValue, copyColumns } from './row.js';
+import { columnValue, copyColumns, storedColumn } from './row.js';
 import type { MutableRow } from './row.js';
 import { defaultColumns } from './table-meta.js';
 import type { TableMeta } from './table-meta.js';
@@ -29,9 +29,8 @@ export interface PreparedChange {
 export function insertJson(meta: TableMeta, row: Row): JsonObject {
   const out: { [k: string]: Json } = {};
   for (const c of meta.columnList) {
-    if (!row.columns.has(c.name)) continue;
-    const v = columnValue(row, c.name);
-    if (!isDefaultStored(c.type, v)) out[c.name] = storedToJson(c.type, v);
+    const v = storedColumn(row, c.name);
+    if (v !== undefined && !isDefaultStored(c.type, v)) out[c.name] = storedToJson(c.type, v);
   }
   out['_version'] = ['uuid', row.version];
   return out;
@@ -96,7 +95,7 @@ function recordValue(tr: TxnRow, row: Row, m: TableMeta, i: number): StoredValue
     return isDefaultStored(c.type, v) ? undefined : v;
   }
   if (!tr.changed.has('*') && !tr.changed.has(c.name)) return undefined;
-  return row.columns.has(c.name) ? columnValue(row, c.name) : m.defaults.get(c.name) ?? EMPTY_DATUM;
+  return storedColumn(row, c.name) ?? m.defaults.get(c.name) ?? EMPTY_DATUM;
 }
 
 /** The record of `rows` (from recordRows) as an object. */
@@ -179,7 +178,7 @@ const EMPTY_DATUM: Datum = { keys: [], values: undefined };
 /** jsonText(storedToJson(t, v)), without the JSON value for the common single integer or string. */
 function storedText(t: ColumnType, v: StoredValue): string {
   if (t.max === 1 && t.min === 1 && t.value === undefined) {
-    const a = typeof v !== 'object' ? v : v.keys.length === 1 ? v.keys[0] : undefined;
+    const a = storedSingleAtom(v);
     if (typeof a === 'number' && t.key.type === 'integer' && Number.isSafeInteger(a)) return String(a);
     if (typeof a === 'string' && t.key.type === 'string') return stringText(a);
   }

@@ -25,14 +25,21 @@ export function columnDatum(row: Row, name: string): Datum {
 }
 
 /**
- * The value of a declared column as columnDatum() gives it, except that a value with one key and
- * no map values may come back as that bare atom: rows keep such values as atoms (ColumnMap),
- * and readers that only encode or compare them need not build a Datum.
+ * The value of any column as columnDatum() gives it, `_uuid` and `_version` included, except
+ * that a value with one key and no map values may come back as that bare atom: rows keep such
+ * values as atoms (ColumnMap), and readers that only encode or compare them need not build a
+ * Datum.
  */
 export function columnValue(row: Row, name: string): StoredValue {
+  return storedColumn(row, name) ?? EMPTY;
+}
+
+/** columnValue(), or undefined for a declared column the row's map holds no value for. */
+export function storedColumn(row: Row, name: string): StoredValue | undefined {
+  if (name === '_uuid') return row.uuid;
+  if (name === '_version') return row.version;
   const cols = row.columns;
-  const v = cols instanceof ColumnMap ? cols.slot(name) : cols.get(name);
-  return v ?? EMPTY;
+  return cols instanceof ColumnMap ? cols.slot(name) : cols.get(name);
 }
 
 /** A copy whose column map may be changed. */

@@ -18,13 +18,11 @@ import { columnValue } from '../ovsdb/row.js';
 import type { Atom, ColumnSchema, Datum, Row } from '../ovsdb/types.js';
 
 /**
- * The value of a column, `_uuid` and `_version` included, as the row stores it (a one-key value
- * may be its bare atom: every row of every monitor's updates is encoded through here, and
- * building a Datum per column for that cost ~10 % of monitor fan-out throughput).
+ * The value of a column as the row stores it (a one-key value may be its bare atom: every row
+ * of every monitor's updates is encoded through here, and building a Datum per column for that
+ * cost ~10 % of monitor fan-out throughput).
  */
 function valueOf(row: Row, column: ColumnSchema): StoredValue {
-  if (column.name === '_uuid') return row.uuid;
-  if (column.name === '_version') return row.version;
   return columnValue(row, column.name);
 }
 
