@@ -28,16 +28,14 @@ export const PREALLOC_STEP_BYTES = 1024 * 1024;
 let zeros: Buffer | undefined;
 
 /**
- * A journal being written; its bytes are kept in memory (the buffers written, in order, as
- * `chunks`) until they move into LevelDB.
+ * A journal being written. Its frames stay in the file only: a journal is the log for the
+ * records it holds until a snapshot covers them (standalone-db-store.ts).
  */
 export class JournalFile {
-  /** The buffers written to this file, in order: together, the file's frames. */
-  readonly chunks: Buffer[] = [];
-  /** Byte offset in the file of each record's frame: records firstSeq, firstSeq + 1, ... */
-  readonly starts: number[] = [];
-  /** Sequence number of the first frame (meaningful once `starts` is not empty). */
+  /** Sequence number of the first frame (meaningful once `records` is not 0). */
   firstSeq = 0;
+  /** Records written. */
+  records = 0;
   bytes = 0;
   /** Whether the directory entry of this file has been fsynced (needed before a durable ack). */
   dirSynced = false;
@@ -59,16 +57,16 @@ export class JournalFile {
     return this.#fd !== undefined;
   }
 
-  /** Records written. */
-  get records(): number {
-    return this.starts.length;
+  /** Sequence number of the last frame (firstSeq - 1 while empty). */
+  get lastSeq(): number {
+    return this.firstSeq + this.records - 1;
   }
 
   /**
-   * Writes `buffer`, the frames of records firstSeq, firstSeq + 1, ... starting at `starts`
-   * within it (encodeFrames), with one write(2); returns when the OS has them all.
+   * Writes `buffer`, the frames of `count` records firstSeq, firstSeq + 1, ... (encodeFrames),
+   * with one write(2); returns when the OS has them all.
    */
-  write(buffer: Buffer, starts: readonly number[], firstSeq: number): void {
+  write(buffer: Buffer, count: number, firstSeq: number): void {
     const fd = this.#requireFd();
     const at = this.bytes;
     const total = buffer.length;
@@ -76,22 +74,9 @@ export class JournalFile {
     let written = 0;
     // A short write (rare on regular files) is finished byte-exactly.
     while (written < total) written += writeSync(fd, buffer, written, total - written, at + written);
-    if (this.starts.length === 0) this.firstSeq = firstSeq;
-    for (const st of starts) this.starts.push(at + st);
-    this.chunks.push(buffer);
+    if (this.records === 0) this.firstSeq = firstSeq;
+    this.records += count;
     this.bytes += written;
-  }
-
-  /** The file's frames from record `index` on (index < records), as one buffer. */
-  framesFrom(index: number): Buffer {
-    const all = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
-    return all.subarray(this.starts[index] ?? all.length);
-  }
-
-  /** Drops the bytes kept in memory (once they are in LevelDB). */
-  forget(): void {
-    this.chunks.length = 0;
-    this.starts.length = 0;
   }
 
   /** Extends the file with zeros to the next PREALLOC_STEP_BYTES boundary at or after `end`. */
@@ -180,6 +165,16 @@ export interface FoundJournal {
   readonly path: string;
 }
 
+/** fdatasync(2) of the file at `path` on this thread (a journal found on disk at open). */
+export function syncFileSync(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The journal files in `dir`, oldest first. */
 export function listJournals(dir: string): FoundJournal[] {
   const found: FoundJournal[] = [];
@@ -190,8 +185,8 @@ export function listJournals(dir: string): FoundJournal[] {
   return found.sort((a, b) => a.number - b.number);
 }
 
-/** Reads one journal: its records and whether a torn tail was dropped. */
-export function readJournal(path: string): { records: JournalRecord[]; torn: boolean } {
+/** Reads one journal: its records, whether a tail was dropped, and whether that tail was all zeros. */
+export function readJournal(path: string): { records: JournalRecord[]; torn: boolean; padded: boolean } {
   const decoded = decodeJournal(readFileSync(path), path);
-  return { records: decoded.records, torn: decoded.torn };
+  return { records: decoded.records, torn: decoded.torn, padded: decoded.padded };
 }

@@ -96,8 +96,7 @@ export function framePayloadBytes(text: string): number {
 /**
  * The frames of records firstSeq, firstSeq + 1, ... (texts, with their payload sizes from
  * framePayloadBytes) in one buffer, and where each frame starts in it. One allocation for a
- * whole event-loop turn of commits, instead of one Buffer per record that then lives until
- * its journal moves into LevelDB.
+ * whole event-loop turn of commits, instead of one Buffer per record.
  */
 export function encodeFrames(firstSeq: number, texts: readonly string[], payloadBytes: readonly number[]): { buffer: Buffer; starts: number[] } {
   if (!Number.isSafeInteger(firstSeq) || firstSeq < 1 || !Number.isSafeInteger(firstSeq + texts.length)) throw new Error(`bad journal sequence number ${firstSeq}`);
@@ -135,6 +134,12 @@ export interface DecodedJournal {
   readonly validBytes: number;
   /** True if bytes after `validBytes` were dropped as a torn tail. */
   readonly torn: boolean;
+  /**
+   * True if every byte after `validBytes` is zero (or there is none): the tail is the file's
+   * pre-allocation (journal-file.ts), not the remains of a frame. Frames lost whole to a power
+   * failure look the same, so a padded tail may still have cut records off.
+   */
+  readonly padded: boolean;
 }
 
 /** Length of the valid frame at `off`, or undefined if there is none. */
@@ -172,7 +177,9 @@ export function decodeJournal(buf: Uint8Array, what: string): DecodedJournal {
     if (size === undefined) {
       const next = findValidFrame(buf, view, off + 1);
       if (next !== undefined) throw new Error(`corrupt journal ${what}: bad record at byte ${off} followed by a valid one at byte ${next}`);
-      return { records, validBytes: off, torn: true };
+      let padded = true;
+      for (let i = off; i < buf.length && padded; i++) padded = buf[i] === 0;
+      return { records, validBytes: off, torn: true, padded };
     }
     const seq = view.getUint32(off + 8, true) * 0x1_0000_0000 + view.getUint32(off + 12, true);
     let text: string;
@@ -184,5 +191,5 @@ export function decodeJournal(buf: Uint8Array, what: string): DecodedJournal {
     records.push({ seq, text });
     off += size;
   }
-  return { records, validBytes: off, torn: false };
+  return { records, validBytes: off, torn: false, padded: true };
 }

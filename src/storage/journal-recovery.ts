@@ -130,10 +130,24 @@ export interface RecoveredJournals {
   readonly records: JournalRecord[];
   /** Every journal file found (all are obsolete once `records` are in LevelDB). */
   readonly files: FoundJournal[];
+  /**
+   * The files holding `records`, with the range each holds, when they can go on serving as the
+   * log as they are: every record read was used (none skipped as already in LevelDB, none cut
+   * off by a tear) and every dropped tail was zeros (pre-allocation). Otherwise undefined, and
+   * the store moves `records` into LevelDB and deletes the files.
+   */
+  readonly spans: readonly JournalSpan[] | undefined;
   /** The number to give the next journal file. */
   readonly nextNumber: number;
   /** Whether a torn journal tail was dropped (and with it, maybe, newer journals). */
   readonly tornTail: boolean;
+}
+
+/** A journal file and the sequence numbers of its first and last records. */
+export interface JournalSpan {
+  readonly path: string;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
 }
 
 /**
@@ -155,16 +169,27 @@ export function recoverJournals(dir: string, lastLevelSeq: number): RecoveredJou
   let tornTail = false;
   /** A tear not yet followed by the record it may have cut off. */
   let pendingTear = false;
+  const spans: JournalSpan[] = [];
+  /** A record was skipped or cut off, or a tail held the remains of a frame: repair (see spans). */
+  let damaged = false;
   scan: for (const file of files) {
-    const { records: found, torn } = readJournal(file.path);
+    const { records: found, torn, padded } = readJournal(file.path);
+    if (torn && !padded) damaged = true;
+    const first = found[0];
+    const last = found[found.length - 1];
+    if (first !== undefined && last !== undefined) spans.push({ path: file.path, firstSeq: first.seq, lastSeq: last.seq });
     for (const r of found) {
       if (r.seq < expected) {
         // Skipping is only sound for records LevelDB has; anything else is out of order.
         if (r.seq > lastLevelSeq) throw new Error(`corrupt journal ${file.path}: record ${r.seq} out of order (expected ${expected})`);
+        damaged = true;
         continue;
       }
       if (r.seq > expected) {
-        if (pendingTear) break scan;
+        if (pendingTear) {
+          damaged = true;
+          break scan;
+        }
         throw new Error(`corrupt journal ${file.path}: record ${expected} missing (found ${r.seq})`);
       }
       records.push(r);
@@ -174,5 +199,5 @@ export function recoverJournals(dir: string, lastLevelSeq: number): RecoveredJou
     if (torn) tornTail = pendingTear = true;
   }
   const last = files[files.length - 1];
-  return { records, files, nextNumber: last === undefined ? 0 : last.number + 1, tornTail };
+  return { records, files, spans: damaged ? undefined : spans, nextNumber: last === undefined ? 0 : last.number + 1, tornTail };
 }

@@ -22,12 +22,13 @@
  *
  *        s:snapshot (seq S)       l:S+1  l:S+2  ...  l:N        ← replay in this order
  *
- * Format 2 writes the log as chunks (one LevelDB put per moved journal, instead of one per record,
- * keeps the main thread's share of a move small); l: keys of format 1 are replayed before them:
+ * Format 2 keeps log records in LevelDB as chunks (journal frames verbatim: one put per run of
+ * records, instead of one per record); l: keys of format 1 are replayed before them:
  *
  *        s:snapshot (S)   l:S+1 ... l:L   c:L+1 (L+1 ... M)   c:M+1 (M+1 ... N)
  *
- * Journal files (format 2) hold the newest records, written synchronously (journal-file.ts):
+ * Journal files (format 2) hold the log after LevelDB's last record, written synchronously
+ * (journal-file.ts); they stay until a snapshot covers them (standalone-db-store.ts):
  *
  *   DIR/journal-<n>.osj     <n>: 10 zero-padded decimal digits, increasing; frames as in
  *                           journal-frame.ts, each carrying its record's sequence number
@@ -35,15 +36,17 @@
  * LevelDB leaves alone files whose names it does not recognise (leveldb 1.20 db/filename.cc
  * ParseFileName wants CURRENT, LOCK, LOG, MANIFEST-<n> or <n>.log/.sst/.ldb/.dbtmp; db_impl.cc
  * Recover, DeleteObsoleteFiles and DestroyDB skip the rest), so journals can share the directory.
- * A journal is deleted only after its records are durably in LevelDB (as a chunk, or covered by
- * the snapshot), so recovery is: snapshot, l: keys, chunks, then journal records in file order
+ * A journal is deleted only after its records are durably in LevelDB (covered by the snapshot, or
+ * as a chunk when recovery repaired the journals; earlier versions moved every full journal into
+ * a chunk), so recovery is: snapshot, l: keys, chunks, then journal records in file order
  * whose seq is beyond the last one LevelDB holds, which must continue without a gap:
  *
  *   s:snapshot (S)   c:S+1 (..L)   journal-7: L-3 ... L (skipped) L+1 ... M   journal-8: M+1 ...
  *
- * Torn journal tails are dropped only from the newest journal (journal-frame.ts,
- * journal-recovery.ts); open() moves recovered journal records into one chunk and deletes the
- * journal files before the store accepts appends.
+ * A torn journal tail is dropped (journal-frame.ts, journal-recovery.ts). Journals read whole
+ * (zeros after the last frame are pre-allocation) stay as the log; if recovery had to repair
+ * them, open() moves the records it kept into one chunk and deletes the journal files before the
+ * store accepts appends.
  *
  * Format 1 (no journals) is read as is and upgraded to 2 on open; a format-1 program refuses a
  * format-2 directory instead of silently ignoring its journals.

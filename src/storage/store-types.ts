@@ -22,7 +22,7 @@ export interface StoreStats {
   readonly journalWrites: number;
   readonly journalSyncs: number;
   readonly levelBatches: number;
-  /** Journal files currently open (being written or waiting to move into LevelDB). */
+  /** Journal files holding the log after the snapshot (the one being written included). */
   readonly journalFiles: number;
   /** Records appended since open. */
   readonly appends: number;
@@ -60,9 +60,9 @@ export interface StoreProgressListener {
 
 /** Tuning of the journal; the defaults suit a server. */
 export interface StoreOptions {
-  /** Move a journal into LevelDB once it holds this many records (default 4096)... */
+  /** Begin a new journal once the current one holds this many records (default: no limit)... */
   readonly journalMaxRecords?: number;
-  /** ...or this many bytes (default 4 MiB). */
+  /** ...or this many bytes (default 64 MiB). */
   readonly journalMaxBytes?: number;
   /**
    * Called after each progress report (a journal write or sync has completed and the listener
@@ -87,11 +87,13 @@ export interface Waiter {
   reject(error: Error): void;
 }
 
-/** A journal no longer written to, waiting for its records to reach LevelDB. */
+/** A journal no longer written to: part of the log until a snapshot covers its records. */
 export interface Retired {
-  readonly file: JournalFile;
-  /** Its records are durably in LevelDB (or covered by the snapshot): no need to sync it. */
-  inLevel: boolean;
+  readonly path: string;
+  /** Sequence number of its last record. */
+  readonly lastSeq: number;
+  /** Open while its records may not be synced yet; undefined once a sync round covered them. */
+  file: JournalFile | undefined;
 }
 
 export type BatchOp =

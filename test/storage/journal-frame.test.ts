@@ -36,11 +36,11 @@ describe('journal frames', () => {
 
   it('round-trip records with their sequence numbers, including large ones', () => {
     const d = decodeJournal(file(), 'f');
-    expect(d).toEqual({ records: texts.map((text, i) => ({ seq: i + 1, text })), validBytes: file().length, torn: false });
+    expect(d).toEqual({ records: texts.map((text, i) => ({ seq: i + 1, text })), validBytes: file().length, torn: false, padded: true });
     const big = decodeJournal(encodeFrame(2 ** 53 - 1, '{}'), 'f');
     expect(big.records).toEqual([{ seq: 2 ** 53 - 1, text: '{}' }]);
     expect(() => encodeFrame(0, '{}')).toThrow(/sequence/);
-    expect(decodeJournal(Buffer.alloc(0), 'f')).toEqual({ records: [], validBytes: 0, torn: false });
+    expect(decodeJournal(Buffer.alloc(0), 'f')).toEqual({ records: [], validBytes: 0, torn: false, padded: true });
   });
 
   it('a tail cut at any byte drops only the cut record', () => {
@@ -50,16 +50,22 @@ describe('journal frames', () => {
       const d = decodeJournal(buf.subarray(0, cut), 'f');
       expect(d.records.map((r) => r.seq)).toEqual([1, 2, 3]);
       expect(d.torn).toBe(cut > lastStart);
+      // The remains of a frame are not padding (a frame starts with its non-zero magic).
+      expect(d.padded).toBe(cut === lastStart);
       expect(d.validBytes).toBe(lastStart);
     }
   });
 
-  it('garbage or zeros after the last frame are a torn tail', () => {
+  it('garbage or zeros after the last frame are a torn tail; only zeros are padding', () => {
     const prng = new Prng(7);
-    for (const tail of [Buffer.alloc(4096), Buffer.from(Array.from({ length: 300 }, () => prng.int(0, 255)))]) {
+    const garbage = Buffer.from(Array.from({ length: 300 }, () => prng.int(0, 255)));
+    const zerosThenByte = Buffer.alloc(4096);
+    zerosThenByte[4000] = 1;
+    for (const [tail, padded] of [[Buffer.alloc(4096), true], [garbage, false], [zerosThenByte, false]] as const) {
       const d = decodeJournal(Buffer.concat([file(), tail]), 'f');
       expect(d.records).toHaveLength(4);
       expect(d.torn).toBe(true);
+      expect(d.padded).toBe(padded);
     }
   });
 

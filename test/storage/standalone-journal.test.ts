@@ -22,10 +22,22 @@ const ids = (records: StoredRecord[]): number[] => records.map((r) => Number(Obj
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 const journals = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith('journal-')).sort();
 
-/** Polls `cond` every 5 ms for up to 5 s (journal moves run in the background). */
-async function waitFor(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(cond()).toBe(true);
+/**
+ * Puts the records of journals `names` of the closed directory `dir` into LevelDB, one chunk per
+ * journal (its frames verbatim, as keys.ts defines chunks), and deletes the files unless
+ * `keepFiles`: what earlier versions did with every full journal, and what a crash between
+ * the chunk and the deletion leaves.
+ */
+async function toLevel(dir: string, names: string[], keepFiles = false): Promise<void> {
+  const db = new Level<string, Buffer>(dir, { valueEncoding: 'buffer' });
+  for (const name of names) {
+    const bytes = readFileSync(join(dir, name));
+    const frames = bytes.subarray(0, framesEnd(bytes));
+    const firstSeq = frames.readUInt32LE(8) * 0x1_0000_0000 + frames.readUInt32LE(12);
+    await db.put(chunkKey(firstSeq), frames, { sync: true });
+    if (!keepFiles) rmSync(join(dir, name));
+  }
+  await db.close();
 }
 
 /** Copies `dir` as a SIGKILL at this instant would leave it. */
@@ -62,8 +74,48 @@ describe('StandaloneStore journal', () => {
     expect(readFileSync(join(dir, journalName(0))).toString('latin1')).toContain('"u0"');
     expect(await reopen(crashImage(dir))).toEqual([rec(0)]);
     await store.close();
-    // close() moved it into LevelDB and deleted the journal.
+    // The journal is the log until a snapshot covers it: close() leaves it, and reopening reads it.
+    expect(journals(dir)).toEqual([journalName(0)]);
+    expect(await reopen(dir)).toEqual([rec(0)]);
+    expect(journals(dir)).toEqual([journalName(0)]);
+  });
+
+  it('journals stay as the log across rotations and reopens until a snapshot covers them', async () => {
+    const dir = newDir();
+    const store = await StandaloneStore.create(dir, schema, { journalMaxRecords: 3 });
+    for (let i = 0; i < 7; i++) await store.append(rec(i), { durable: false });
+    expect(journals(dir)).toEqual([0, 1, 2].map(journalName));
+    expect(store.stats()).toMatchObject({ journalFiles: 3, levelBatches: 0 });
+    await store.close();
+    const opened = await StandaloneStore.open(dir, { journalMaxRecords: 3 });
+    expect(ids(opened.records)).toEqual(range(0, 7));
+    // Reopening adopts them as they are (zero pre-allocation after the last frame is no damage).
+    expect(journals(dir)).toEqual([0, 1, 2].map(journalName));
+    await opened.store.append(rec(7), { durable: true });
+    expect(journals(dir)).toEqual([0, 1, 2, 3].map(journalName));
+    const snap: StoredRecord = { T: { all: { n: 7 } } };
+    await opened.store.compact(snap);
+    // The snapshot covers every journal: all deleted; the next record begins journal 4.
     expect(journals(dir)).toEqual([]);
+    await opened.store.append(rec(8), { durable: false });
+    expect(journals(dir)).toEqual([journalName(4)]);
+    await opened.store.close();
+    const again = await reopen(dir);
+    expect(again).toEqual([snap, rec(8)]);
+  });
+
+  it('closed journals left unsynced by plain commits are synced in one background round', async () => {
+    const dir = newDir();
+    const store = await StandaloneStore.create(dir, schema, { journalMaxRecords: 2 });
+    for (let i = 0; i < 7; i++) await store.append(rec(i), { durable: false });
+    // Three closed journals, none synced: no sync round yet.
+    expect(store.stats().journalSyncs).toBe(0);
+    await store.append(rec(7), { durable: false });
+    // The fourth closed journal starts one round, on the thread pool, for all of them.
+    expect(store.stats().journalSyncs).toBe(1);
+    for (let i = 8; i < 20; i++) await store.append(rec(i), { durable: false });
+    await store.close();
+    expect(ids(await reopen(dir))).toEqual(range(0, 20));
   });
 
   it('drops a torn journal tail and continues the sequence after it', async () => {
@@ -95,7 +147,8 @@ describe('StandaloneStore journal', () => {
     expect(framesEnd(bytes)).toBeLessThan(bytes.length);
     const opened = await StandaloneStore.open(image);
     expect(ids(opened.records)).toEqual(range(0, 5));
-    expect(journals(image)).toEqual([]);
+    // Padding is not damage: the journal goes on serving as the log.
+    expect(journals(image)).toEqual([journalName(0)]);
     await opened.store.append(rec(5), { durable: true });
     await opened.store.close();
     expect(ids(await reopen(image))).toEqual(range(0, 6));
@@ -105,14 +158,13 @@ describe('StandaloneStore journal', () => {
     const dir = newDir();
     const store = await StandaloneStore.create(dir, schema, { journalMaxRecords: 3 });
     await Promise.all([0, 1, 2].map((i) => store.append(rec(i), { durable: false })));
-    await waitFor(() => journals(dir).length === 0);
     await store.append(rec(3), { durable: false });
     await store.append(rec(4), { durable: false });
     await store.append(rec(5), { durable: false });
-    await waitFor(() => journals(dir).length === 0);
     await store.append(rec(6), { durable: false });
-    const image = crashImage(dir); // LevelDB: records 1..6; journal 2: record 7
     await store.close();
+    const image = crashImage(dir);
+    await toLevel(image, [journalName(0), journalName(1)]); // LevelDB: records 1..6; journal 2: record 7
     const tear = (file: string): void => truncateSync(file, readFileSync(file).length - 1);
     // A journal of records 4..6, torn, next to journal 2: as if a power failure had torn it
     // after it reached LevelDB, before its deletion. Nothing is missing: the log continues.
@@ -147,7 +199,7 @@ describe('StandaloneStore journal', () => {
     expect(journals(image)).toEqual([journalName(0)]);
   });
 
-  it('recovers snapshot, LevelDB chunks and journals in order while journals rotate', async () => {
+  it('recovers snapshot, LevelDB chunks and journals in order', async () => {
     const dir = newDir();
     const store = await StandaloneStore.create(dir, schema, { journalMaxRecords: 10 });
     const snap: StoredRecord = { T: { snap: { n: -1 } } };
@@ -161,11 +213,12 @@ describe('StandaloneStore journal', () => {
         await store.append(rec(i), { durable: i % 5 === 0 });
       }
     }));
-    await waitFor(() => store.stats().levelBatches >= 5);
     await store.append(rec(120), { durable: false });
     const image = crashImage(dir);
-    // The image has records in LevelDB chunks and in at least one journal.
-    expect(journals(image).length).toBeGreaterThanOrEqual(1);
+    // Records in LevelDB chunks (as earlier versions moved journals there) and in journals.
+    const all = journals(image);
+    expect(all.length).toBeGreaterThanOrEqual(6);
+    await toLevel(image, all.slice(0, 3));
     const recovered = await reopen(image);
     expect(recovered[0]).toEqual(snap);
     expect(ids(recovered.slice(1))).toEqual(range(25, 121));
@@ -173,35 +226,33 @@ describe('StandaloneStore journal', () => {
     expect(ids((await reopen(dir)).slice(1))).toEqual(range(25, 121));
   });
 
-  it('survives a crash while a journal moves into LevelDB, and a journal whose deletion was lost', async () => {
+  it('a journal whose records LevelDB already holds (its deletion was lost) is skipped, and the rest repaired into LevelDB', async () => {
     const dir = newDir();
     const store = await StandaloneStore.create(dir, schema, { journalMaxRecords: 10 });
-    for (let i = 0; i < 9; i++) await store.append(rec(i), { durable: false });
-    const tenth = store.append(rec(9), { durable: false });
-    await new Promise((r) => setImmediate(r));
-    // The 10th record was written and its journal retired; the move has not finished.
-    const midMove = crashImage(dir);
-    expect(journals(midMove)).toEqual([journalName(0)]);
-    await tenth;
+    for (let i = 0; i < 10; i++) await store.append(rec(i), { durable: false });
     await store.append(rec(10), { durable: true });
-    await waitFor(() => !journals(dir).includes(journalName(0)));
-    const afterMove = crashImage(dir);
-    expect(journals(afterMove)).toEqual([journalName(1)]);
     await store.close();
-    // Put the moved journal back as if its unlink had not reached the disk.
-    cpSync(join(midMove, journalName(0)), join(afterMove, journalName(0)));
-    expect(ids(await reopen(midMove))).toEqual(range(0, 10));
-    expect(ids(await reopen(afterMove))).toEqual(range(0, 11));
+    expect(journals(dir)).toEqual([journalName(0), journalName(1)]);
+    // Journal 0 reached LevelDB as a chunk, but its unlink did not reach the disk.
+    await toLevel(dir, [journalName(0)], true);
+    const opened = await StandaloneStore.open(dir);
+    expect(ids(opened.records)).toEqual(range(0, 11));
+    // Recovery skipped journal 0's records and moved journal 1's into LevelDB: no journal is left
+    // for a later recovery to meet again.
+    expect(journals(dir)).toEqual([]);
+    await opened.store.append(rec(11), { durable: false });
+    await opened.store.close();
+    expect(ids(await reopen(dir))).toEqual(range(0, 12));
   });
 
   it('rejects a gap between LevelDB and the journals', async () => {
     const dir = newDir();
     const store = await StandaloneStore.create(dir, schema, { journalMaxRecords: 3 });
     for (let i = 0; i < 7; i++) await store.append(rec(i), { durable: false });
-    await waitFor(() => journals(dir).length === 1);
-    const image = crashImage(dir);
     await store.close();
-    // Records 4..6 are in LevelDB chunks (1..3 and 4..6), record 7 in journal 2; drop chunk 4.
+    const image = crashImage(dir);
+    await toLevel(image, [journalName(0), journalName(1)]);
+    // Records 1..6 are in LevelDB chunks (1..3 and 4..6), record 7 in journal 2; drop chunk 4.
     const db = new Level<string, string>(image);
     await db.del(chunkKey(4));
     await db.close();
