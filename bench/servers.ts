@@ -8,6 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OvsdbClient } from '../src/client/index.js';
+import { SERVER_NODE_OPTIONS } from '../src/cli/node-options.js';
 
 export type Side = 'ours' | 'real';
 
@@ -76,7 +77,7 @@ export async function startServer(side: Side, dir: string, schemaPath: string, d
     const out = side === 'ours' && outPath ? openSync(outPath, 'a') : undefined;
     child = side === 'real'
       ? spawn('ovsdb-server', [`--remote=punix:${sock}`, `--unixctl=${ctl}`, '--no-chdir', `--log-file=${log}`, dbPath], { stdio: 'ignore' })
-      : spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...extraNodeArgs, cliMain, 'server', `--remote=punix:${sock}`, `--unixctl=${ctl}`, `--log-file=${log}`, dbPath],
+      : spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...extraNodeArgs, cliMain, 'server', `--remote=punix:${sock}`, `--unixctl=${ctl}`, `--log-file=${log}`, dbPath],
         { stdio: out === undefined ? 'ignore' : ['ignore', out, 'inherit'] });
     if (out !== undefined) closeSync(out);
     const c = child;

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createBenchDb, insertLoad } from './insert-load.js';
+import { SERVER_NODE_OPTIONS } from '../../src/cli/node-options.js';
 
 async function main(): Promise<void> {
   const connections = Number(process.argv[2] ?? 16);
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   const { cli, dbPath } = createBenchDb(root, dir, 'p');
   const sock = join(dir, 'p.sock');
   const nodeArgs = (process.env['PROFILE_NODE_ARGS'] ?? '').split(' ').filter((x) => x.length > 0);
-  const child = spawn(process.execPath, [...nodeArgs, cli, 'server', `--remote=punix:${sock}`, dbPath], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...nodeArgs, cli, 'server', `--remote=punix:${sock}`, dbPath], { stdio: 'inherit' });
   while (!existsSync(sock)) await new Promise((r) => setTimeout(r, 10));
   let u0 = process.cpuUsage();
   let u = u0;

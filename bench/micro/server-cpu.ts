@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { benchSchema, DB } from '../scenarios.js';
 import { insertLoad, processCpuMs } from './insert-load.js';
 import { startServer, type BenchServer } from '../servers.js';
+import { SERVER_NODE_OPTIONS } from '../../src/cli/node-options.js';
 
 type Side = 'ours' | 'real' | 'base';
 
@@ -38,7 +39,7 @@ async function startBase(root: string, dir: string, schemaPath: string): Promise
   const dbPath = join(dir, 'base.db');
   execFileSync(process.execPath, [cli, 'tool', 'create', dbPath, schemaPath], { stdio: 'pipe' });
   const nodeArgs = (process.env['BASE_NODE_ARGS'] ?? '').split(' ').filter((x) => x.length > 0);
-  const child = spawn(process.execPath, [...nodeArgs, cli, 'server', `--remote=punix:${sock}`, `--unixctl=${join(dir, 'base.ctl')}`, dbPath], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...nodeArgs, cli, 'server', `--remote=punix:${sock}`, `--unixctl=${join(dir, 'base.ctl')}`, dbPath], { stdio: 'ignore' });
   const t0 = performance.now();
   while (!existsSync(sock)) {
     if (child.exitCode !== null || performance.now() - t0 > 30_000) throw new Error('base server did not start');

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --v8-pool-size=0
 /**
  * The one executable, `ovsdb-ts`, and the composition root: each command group registers itself
  * from its own file. Only src/cli touches process.argv, process.env and process.exit.

@@ -277,7 +277,8 @@ function detach(): Promise<number> {
   const script = process.argv[1] ?? '';
   const args = process.argv.slice(2).filter((a) => a !== '--detach');
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [script, ...args], {
+    // process.execArgv: the child runs under the same Node options (src/cli/node-options.ts).
+    const child = spawn(process.execPath, [...process.execArgv, script, ...args], {
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, [DETACHED_ENV]: '1' },
