@@ -17,7 +17,7 @@
  * never acknowledged as durable. A journal is never appended to after a restart (a new one is
  * created), so the zeros are never written over by a later process.
  */
-import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, open as openAsync, close as closeAsync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, open as openAsync, close as closeAsync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { JOURNAL_NAME_PATTERN, journalName } from './keys.js';
 import type { JournalRecord } from './journal-frame.js';
@@ -51,10 +51,6 @@ export class JournalFile {
   static create(dir: string, number: number): JournalFile {
     const path = join(dir, journalName(number));
     return new JournalFile(path, number, openSync(path, 'wx'));
-  }
-
-  get isOpen(): boolean {
-    return this.#fd !== undefined;
   }
 
   /** Sequence number of the last frame (firstSeq - 1 while empty). */
@@ -105,12 +101,6 @@ export class JournalFile {
     if (fd === undefined) return;
     this.#fd = undefined;
     closeSync(fd);
-  }
-
-  /** Closes and deletes the file. */
-  remove(): void {
-    this.close();
-    unlinkSync(this.path);
   }
 
   #requireFd(): number {

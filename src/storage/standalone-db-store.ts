@@ -358,7 +358,8 @@ export class StandaloneStore {
     const files = this.#openRetired();
     if (this.#journal) files.push(this.#journal);
     this.#journalSyncs++;
-    const lone = !background && this.#durableSinceSync <= 1;
+    // Closed journals not yet synced may hold up to journalMaxBytes each: never on this thread.
+    const lone = !background && this.#durableSinceSync <= 1 && files.length === 1;
     this.#durableSinceSync = 0;
     if (lone) {
       try {
