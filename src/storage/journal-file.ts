@@ -139,30 +139,30 @@ export function syncJournalsNow(files: readonly JournalFile[], dir: string): voi
   for (const f of newFiles) f.dirSynced = true;
 }
 
-/** fsync(2) of a directory on this thread. */
-export function syncDirectorySync(dir: string): void {
-  const fd = openSync(dir, 'r');
+/** Opens `path` with `flags`, runs `sync` on the descriptor, closes it: all on this thread. */
+function syncPathSync(path: string, flags: string, sync: (fd: number) => void): void {
+  const fd = openSync(path, flags);
   try {
-    fsyncSync(fd);
+    sync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** fsync(2) of a directory on this thread. */
+export function syncDirectorySync(dir: string): void {
+  syncPathSync(dir, 'r', fsyncSync);
+}
+
+/** fdatasync(2) of the file at `path` on this thread (a journal found on disk at open). */
+export function syncFileSync(path: string): void {
+  syncPathSync(path, 'r+', fdatasyncSync);
 }
 
 /** A journal file found on disk. */
 export interface FoundJournal {
   readonly number: number;
   readonly path: string;
-}
-
-/** fdatasync(2) of the file at `path` on this thread (a journal found on disk at open). */
-export function syncFileSync(path: string): void {
-  const fd = openSync(path, 'r+');
-  try {
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The journal files in `dir`, oldest first. */
