@@ -123,7 +123,7 @@ export class StandaloneStore {
       { type: 'put', key: KEY_KIND, value: 'standalone' },
       { type: 'put', key: KEY_SCHEMA, value: jsonText(schemaJson) },
     ], { sync: true });
-    const level: LevelState = { snapshotSeq: 0, legacyFirstSeq: 1, legacyNextSeq: 1, chunks: [], nextSeq: 1 };
+    const level: LevelState = { snapshotSeq: 0, legacyFirstSeq: 1, legacyNextSeq: 1, chunks: [] };
     return new StandaloneStore(db, dir, level, { logRecords: 0, logBytes: 0, snapshotBytes: 0, journalNumber: 0, lastSeq: 0, retired: [] }, options);
   }
 
@@ -151,7 +151,6 @@ export class StandaloneStore {
       const { journals, records } = found;
       const ops: BatchOp[] = [];
       const chunks = [...found.chunks];
-      const lastLevelSeq = found.lastSeq - journals.records.length;
       const spans = journals.spans;
       const first = journals.records[0];
       if (spans === undefined && first !== undefined) {
@@ -167,7 +166,7 @@ export class StandaloneStore {
       if (spans !== undefined && spans.length > 0) syncDirectorySync(dir);
       const retired: Retired[] = (spans ?? []).map((j) => ({ path: j.path, lastSeq: j.lastSeq, file: undefined }));
       const { snapshotSeq, legacyFirstSeq, legacyNextSeq, logRecords, logBytes, snapshotBytes, schemaJson } = found;
-      const level: LevelState = { snapshotSeq, legacyFirstSeq, legacyNextSeq, chunks, nextSeq: spans === undefined ? found.lastSeq + 1 : lastLevelSeq + 1 };
+      const level: LevelState = { snapshotSeq, legacyFirstSeq, legacyNextSeq, chunks };
       const store = new StandaloneStore(db, dir, level, { logRecords, logBytes, snapshotBytes, journalNumber: journals.nextNumber, lastSeq: found.lastSeq, retired }, options);
       return { store, schemaJson, records };
     } catch (e) {
@@ -449,7 +448,6 @@ export class StandaloneStore {
       level.legacyFirstSeq = upTo + 1;
       level.legacyNextSeq = upTo + 1;
       level.chunks.length = 0;
-      level.nextSeq = upTo + 1;
       if (schemaJson !== undefined) {
         // Inside the LevelDB queue, so close() sees the held appends written before it finishes.
         this.#hold--;

@@ -39,8 +39,6 @@ export interface LevelState {
   legacyNextSeq: number;
   /** Chunk keys present, oldest first. */
   readonly chunks: string[];
-  /** One past the last record LevelDB holds (snapshot, l: or chunk). */
-  nextSeq: number;
 }
 
 export interface AppendOptions {
