@@ -95,20 +95,18 @@ export function framePayloadBytes(text: string): number {
 
 /**
  * The frames of records firstSeq, firstSeq + 1, ... (texts, with their payload sizes from
- * framePayloadBytes) in one buffer, and where each frame starts in it. One allocation for a
+ * framePayloadBytes) in one buffer. One allocation for a
  * whole event-loop turn of commits, instead of one Buffer per record.
  */
-export function encodeFrames(firstSeq: number, texts: readonly string[], payloadBytes: readonly number[]): { buffer: Buffer; starts: number[] } {
+export function encodeFrames(firstSeq: number, texts: readonly string[], payloadBytes: readonly number[]): Buffer {
   if (!Number.isSafeInteger(firstSeq) || firstSeq < 1 || !Number.isSafeInteger(firstSeq + texts.length)) throw new Error(`bad journal sequence number ${firstSeq}`);
   let total = 0;
   for (let i = 0; i < texts.length; i++) total += FRAME_HEADER_BYTES + (payloadBytes[i] as number);
   const buf = Buffer.allocUnsafe(total);
-  const starts: number[] = [];
   let off = 0;
   for (let i = 0; i < texts.length; i++) {
     const len = payloadBytes[i] as number;
     const seq = firstSeq + i;
-    starts.push(off);
     buf.writeUInt32LE(FRAME_MAGIC, off);
     buf.writeUInt32LE(len, off + 4);
     buf.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), off + 8);
@@ -118,7 +116,7 @@ export function encodeFrames(firstSeq: number, texts: readonly string[], payload
     buf.writeUInt32LE(crc32Update(crc32Update(0, buf, off + 4, off + 16), buf, off + FRAME_HEADER_BYTES, end), off + 16);
     off = end;
   }
-  return { buffer: buf, starts };
+  return buf;
 }
 
 /** A record read back from a journal. */

@@ -139,14 +139,11 @@ export interface RecoveredJournals {
   readonly spans: readonly JournalSpan[] | undefined;
   /** The number to give the next journal file. */
   readonly nextNumber: number;
-  /** Whether a torn journal tail was dropped (and with it, maybe, newer journals). */
-  readonly tornTail: boolean;
 }
 
-/** A journal file and the sequence numbers of its first and last records. */
+/** A journal file and the sequence number of its last record. */
 export interface JournalSpan {
   readonly path: string;
-  readonly firstSeq: number;
   readonly lastSeq: number;
 }
 
@@ -166,7 +163,6 @@ export function recoverJournals(dir: string, lastLevelSeq: number): RecoveredJou
   const files = listJournals(dir);
   const records: JournalRecord[] = [];
   let expected = lastLevelSeq + 1;
-  let tornTail = false;
   /** A tear not yet followed by the record it may have cut off. */
   let pendingTear = false;
   const spans: JournalSpan[] = [];
@@ -175,9 +171,8 @@ export function recoverJournals(dir: string, lastLevelSeq: number): RecoveredJou
   scan: for (const file of files) {
     const { records: found, torn, padded } = readJournal(file.path);
     if (torn && !padded) damaged = true;
-    const first = found[0];
-    const last = found[found.length - 1];
-    if (first !== undefined && last !== undefined) spans.push({ path: file.path, firstSeq: first.seq, lastSeq: last.seq });
+    const lastRecord = found[found.length - 1];
+    if (lastRecord !== undefined) spans.push({ path: file.path, lastSeq: lastRecord.seq });
     for (const r of found) {
       if (r.seq < expected) {
         // Skipping is only sound for records LevelDB has; anything else is out of order.
@@ -196,8 +191,8 @@ export function recoverJournals(dir: string, lastLevelSeq: number): RecoveredJou
       expected++;
       pendingTear = false;
     }
-    if (torn) tornTail = pendingTear = true;
+    if (torn) pendingTear = true;
   }
   const last = files[files.length - 1];
-  return { records, files, spans: damaged ? undefined : spans, nextNumber: last === undefined ? 0 : last.number + 1, tornTail };
+  return { records, files, spans: damaged ? undefined : spans, nextNumber: last === undefined ? 0 : last.number + 1 };
 }

@@ -160,11 +160,13 @@ export class StandaloneStore {
       if (found.format !== String(STORE_FORMAT_VERSION)) ops.push({ type: 'put', key: KEY_FORMAT, value: String(STORE_FORMAT_VERSION) });
       // Repaired journal records go into LevelDB durably before their files are deleted.
       if (ops.length > 0) await db.batch<string, string | Buffer>(ops, { sync: true });
-      const kept = new Set((spans ?? []).map((j) => j.path));
+      // Journals read whole stay as the log (synced once); all others are gone now.
+      const adopted = spans ?? [];
+      const kept = new Set(adopted.map((j) => j.path));
       for (const f of journals.files) if (!kept.has(f.path)) await unlink(f.path);
-      for (const j of spans ?? []) syncFileSync(j.path);
-      if (spans !== undefined && spans.length > 0) syncDirectorySync(dir);
-      const retired: Retired[] = (spans ?? []).map((j) => ({ path: j.path, lastSeq: j.lastSeq, file: undefined }));
+      for (const j of adopted) syncFileSync(j.path);
+      if (adopted.length > 0) syncDirectorySync(dir);
+      const retired: Retired[] = adopted.map((j) => ({ path: j.path, lastSeq: j.lastSeq, file: undefined }));
       const { snapshotSeq, legacyFirstSeq, legacyNextSeq, logRecords, logBytes, snapshotBytes, schemaJson } = found;
       const level: LevelState = { snapshotSeq, legacyFirstSeq, legacyNextSeq, chunks };
       const store = new StandaloneStore(db, dir, level, { logRecords, logBytes, snapshotBytes, journalNumber: journals.nextNumber, lastSeq: found.lastSeq, retired }, options);
@@ -300,7 +302,7 @@ export class StandaloneStore {
     this.#textBytes = [];
     let journal: JournalFile;
     try {
-      const { buffer } = encodeFrames(this.#textsFirstSeq, texts, sizes);
+      const buffer = encodeFrames(this.#textsFirstSeq, texts, sizes);
       journal = this.#journal ?? (this.#journal = JournalFile.create(this.dir, this.#journalNumber++));
       journal.write(buffer, texts.length, this.#textsFirstSeq);
     } catch (e) {
