@@ -19,7 +19,6 @@ import type { JsonObject } from '../base/json.js';
 import { isJsonObject } from '../base/json.js';
 import type { Uuid } from '../base/uuid.js';
 import { parseSchema } from '../ovsdb/index.js';
-import { replay, StandaloneHost } from '../server/database-host.js';
 import { OvsdbServer } from '../server/server.js';
 import { registerServerCommands } from '../server/unixctl-commands.js';
 import type { LogLevel } from '../server/ports.js';
@@ -32,6 +31,7 @@ import type { TlsFiles } from '../transport/tls-files.js';
 import { UnixctlServer } from '../transport/unixctl.js';
 import { parseJsonText } from '../base/json-exact.js';
 import { randomUuid } from './random-uuid.js';
+import { openDatabase } from './open-database.js';
 
 const VERSION = 'ovsdb-ts 0.1.0';
 const DETACHED_ENV = 'OVSDB_TS_DETACHED_CHILD';
@@ -142,22 +142,7 @@ async function runServer(dbArgs: string[], opts: ServerCliOptions): Promise<numb
 
   const server = new OvsdbServer({ clock: systemClock, newUuid, logger });
   for (const dir of dbs) {
-    const path = resolve(dir);
-    if (!existsSync(path)) throw new Error(`${dir}: database does not exist (create it with \`ovsdb-ts tool create ${dir} SCHEMA\`)`);
-    // Replies released by a journal write go out in the same event-loop turn (see flushPendingWrites).
-    const opened = await StandaloneStore.open(path, { afterProgress: flushPendingWrites });
-    const schema = parseSchema(opened.schemaJson);
-    const host = new StandaloneHost({
-      db: replay(schema, opened.records),
-      store: opened.store,
-      clock: systemClock,
-      newUuid,
-      logger,
-      fsyncAlways: opts.fsync === 'always',
-      onFatal,
-    });
-    server.addDatabase(host);
-    logger.log('INFO', 'server', `serving ${schema.name} from ${path} (${opened.records.length} records replayed)`);
+    server.addDatabase(await openDatabase(dir, { clock: systemClock, newUuid, logger, fsyncAlways: opts.fsync === 'always', onFatal }));
   }
 
   const listeners: Listener[] = [];
