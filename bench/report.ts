@@ -16,6 +16,8 @@ export interface ResultRow {
 }
 
 export interface BenchReport {
+  /** Heading of the Markdown file (default "Benchmark results"). */
+  readonly title?: string;
   readonly startedAt: string;
   readonly durationSec: number;
   readonly options: { readonly [k: string]: unknown };
@@ -62,7 +64,7 @@ export function textTable(report: BenchReport): string {
 /** Markdown table with a header describing the run. */
 export function markdown(report: BenchReport): string {
   const out = [
-    `# Benchmark results (${report.startedAt})`,
+    `# ${report.title ?? 'Benchmark results'} (${report.startedAt})`,
     '',
     `Machine: ${report.machine.cpus} CPUs, Node ${report.machine.node}, ${report.machine.ovs}. ` +
       `Run took ${Math.round(report.durationSec)} s; options: \`${JSON.stringify(report.options)}\`.`,
@@ -77,9 +79,9 @@ export function markdown(report: BenchReport): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Writes latest.json and latest.md to `dir`. */
-export function writeResults(dir: string, report: BenchReport): void {
+/** Writes BASENAME.json and BASENAME.md (default latest.json, latest.md) to `dir`. */
+export function writeResults(dir: string, report: BenchReport, basename = 'latest'): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(dir, 'latest.md'), markdown(report));
+  writeFileSync(join(dir, `${basename}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(dir, `${basename}.md`), markdown(report));
 }

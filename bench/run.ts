@@ -10,6 +10,8 @@
  * explain a row where we are slower.
  * --quick: 400 ms per run, 1 run, 20,000 rows for the restart figure (under a minute).
  * Default: 2,000 ms per run, 3 runs, 100,000 rows (under ten minutes).
+ * --cluster: the cluster scenarios instead (our 3- and 5-member clusters against real OVS
+ * clusters), with the options of bench/cluster-run.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,6 +83,12 @@ function ovsVersion(): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--cluster')) {
+    // The cluster scenarios have their own runner and options (bench/cluster-run.ts).
+    const { runClusterBench } = await import('./cluster-run.js');
+    await runClusterBench(process.argv.slice(2).filter((a) => a !== '--cluster'));
+    return;
+  }
   const opts = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'ovsdb-ts-bench-'));
   const schemaPath = join(dir, 'bench.ovsschema');

@@ -10,6 +10,7 @@ import { makeConnector } from '../client/connector.js';
 import type { ClientCliOptions, ClientIo } from '../client/cli/context.js';
 import { clientCommandNames, runClientCommand } from '../client/cli/run-client-command.js';
 import { parseCellFormat, parseTableFormat } from '../client/table-format.js';
+import { exitQuietlyOnEpipe } from './quiet-epipe.js';
 
 interface RawOptions {
   format?: string;
@@ -107,6 +108,7 @@ export function registerClientCommands(program: Command): void {
     .option('--ca-cert <file>', 'SSL CA certificate')
     .addHelpText('after', usage)
     .action(async (command: string, args: string[], raw: RawOptions) => {
+      exitQuietlyOnEpipe();
       let opts: ClientCliOptions;
       try {
         opts = toOptions(raw);

@@ -11,6 +11,7 @@ import { JsonRpcRemoteError } from '../jsonrpc/channel.js';
 import { connect } from '../transport/connect.js';
 import { JsonRpcConnection } from '../transport/jsonrpc-connection.js';
 import { formatOvsJson } from '../client/ovs-json.js';
+import { exitQuietlyOnEpipe } from './quiet-epipe.js';
 
 /** Options of one ctl invocation. */
 export interface CtlOptions {
@@ -137,6 +138,7 @@ export function registerCtlCommand(program: Command): void {
     .option('-e, --execute', 'ignored, for compatibility')
     .allowUnknownOption()
     .action(async (command: string, args: string[], raw: { target?: string; timeout?: string; format: string; pretty?: boolean }) => {
+      exitQuietlyOnEpipe();
       const io: CtlIo = { stdout: (s) => { process.stdout.write(s); }, stderr: (s) => { process.stderr.write(s); } };
       if (raw.format !== 'text' && raw.format !== 'json') {
         io.stderr(`ovsdb-ts ctl: value ${raw.format} on -f or --format is invalid\n`);

@@ -14,7 +14,9 @@ program
   .name('ovsdb-ts')
   .description('An OVSDB server whose databases are replicated by Raft: every member is active.')
   .version('0.1.0')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Options of the program (--version, --help) only before the command: `server -V` is the server's.
+  .enablePositionalOptions();
 
 registerServerCommand(program);
 registerToolCommands(program);

@@ -13,13 +13,13 @@
  * `ovsdb-tool compact` does, so the real ovsdb-server opens it with identical contents.
  */
 import { randomUUID } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import type { Json, JsonObject } from '../base/json.js';
 import type { DatabaseSchema } from '../ovsdb/types.js';
 import { encodeOvsStandaloneFile } from '../storage/ovs-file-format.js';
 import { countRows, rowsToRecord } from '../storage/ovs-file-state.js';
 import { StandaloneStore } from '../storage/standalone-db-store.js';
-import { classifyPath, currentRows, loadDb, readSchemaFile } from './tool-db.js';
+import { classifyPath, clusteredRefusal, currentRows, loadDb, readSchemaFile } from './tool-db.js';
 import type { ExitCode, ToolIo } from './tool-io.js';
 import { ToolError } from './tool-io.js';
 
@@ -81,6 +81,8 @@ export async function readContents(contents: string, io: ToolIo, deps: CreateDep
       throw new ToolError(`I/O error: ${contents}: open failed (No such file or directory)`);
     case 'ovs-clustered':
       throw new ToolError(`${contents}: is a clustered Open vSwitch database, which cannot be imported; convert it first with "ovsdb-tool cluster-to-standalone STANDALONE ${contents}"`);
+    case 'ovsdb-ts-clustered':
+      throw clusteredRefusal(contents);
     case 'ovs-standalone':
     case 'ovsdb-ts-dir': {
       const loaded = await loadDb(contents);
@@ -97,7 +99,11 @@ export async function readContents(contents: string, io: ToolIo, deps: CreateDep
 
 /** create DB CONTENTS: a new standalone database from a schema, an OVS file or a database of ours. */
 export async function createDb(db: string, contents: string, io: ToolIo, deps: CreateDeps = systemCreateDeps): Promise<ExitCode> {
-  if ((await classifyPath(db)).kind !== 'missing') throw new ToolError(`I/O error: ${db}: create failed (File exists)`);
+  // An empty directory (made by an installer, or named by the server's error) may take it.
+  const target = await classifyPath(db);
+  if (target.kind !== 'missing' && !(target.kind === 'ovsdb-ts-dir' && (await readdir(db)).length === 0)) {
+    throw new ToolError(`I/O error: ${db}: create failed (File exists)`);
+  }
   const { schema, record } = await readContents(contents, io, deps);
   let store: StandaloneStore;
   try {

@@ -5,6 +5,10 @@
  * inspection, the read-only commands (db-name, db-version, db-cksum, db-is-*, show-log, query)
  * also accept an Open vSwitch standalone database file, recognised by its `OVSDB JSON` header;
  * an OVS clustered file (`OVSDB CLUSTER`) is recognised and refused.
+ *
+ * A directory is either a standalone database or a clustered one (RaftDiskStore, the `m:kind`
+ * key); the commands that work on standalone databases only refuse a clustered one with
+ * ovsdb-tool's message ("cannot apply this operation to clustered database file").
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import type { JsonObject } from '../base/json.js';
@@ -15,6 +19,7 @@ import type { DatabaseSchema } from '../ovsdb/types.js';
 import { OVS_CLUSTERED_MAGIC, OVS_STANDALONE_MAGIC, parseOvsStandaloneFile, sniffOvsMagic } from '../storage/ovs-file-format.js';
 import type { OvsRows } from '../storage/ovs-file-state.js';
 import { applyOvsTransaction, replayOvsTransactions } from '../storage/ovs-file-state.js';
+import { RaftDiskStore } from '../storage/raft-disk-store.js';
 import { StandaloneStore } from '../storage/standalone-db-store.js';
 import { ToolError } from './tool-io.js';
 import { parseJsonText } from '../base/json-exact.js';
@@ -40,6 +45,8 @@ export interface LoadedDb {
 export type PathKind =
   | { readonly kind: 'missing' }
   | { readonly kind: 'ovsdb-ts-dir' }
+  /** One of our clustered databases (a member's directory). */
+  | { readonly kind: 'ovsdb-ts-clustered' }
   | { readonly kind: 'ovs-standalone' }
   | { readonly kind: 'ovs-clustered' }
   | { readonly kind: 'other-file' };
@@ -69,7 +76,15 @@ export async function classifyPath(path: string): Promise<PathKind> {
     if (errnoCode(e) === 'ENOENT') return { kind: 'missing' };
     throw new ToolError(`I/O error: ${path}: open failed (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (st.isDirectory()) return { kind: 'ovsdb-ts-dir' };
+  if (st.isDirectory()) {
+    let kind: Awaited<ReturnType<typeof RaftDiskStore.kind>>;
+    try {
+      kind = await RaftDiskStore.kind(path);
+    } catch (e) {
+      throw new ToolError(e instanceof Error ? e.message : String(e));
+    }
+    return { kind: kind === 'clustered' ? 'ovsdb-ts-clustered' : 'ovsdb-ts-dir' };
+  }
   const magic = sniffOvsMagic(await readHead(path, 128));
   if (magic === OVS_STANDALONE_MAGIC) return { kind: 'ovs-standalone' };
   if (magic === OVS_CLUSTERED_MAGIC) return { kind: 'ovs-clustered' };
@@ -87,9 +102,16 @@ export function notOurDatabase(path: string, kind: PathKind): ToolError {
       return new ToolError(`${path}: is a clustered Open vSwitch database file; run "ovsdb-tool cluster-to-standalone STANDALONE ${path}" and import the result with "ovsdb-ts tool create"`);
     case 'other-file':
       return new ToolError(`${path}: unexpected file format (not an ovsdb-ts database directory)`);
+    case 'ovsdb-ts-clustered':
+      return clusteredRefusal(path);
     case 'ovsdb-ts-dir':
       return new ToolError(`${path}: not a standalone database`);
   }
+}
+
+/** ovsdb-tool's refusal of a standalone-only command on a clustered database. */
+export function clusteredRefusal(path: string): ToolError {
+  return new ToolError(`ovsdb error: ${path}: cannot apply this operation to clustered database file`);
 }
 
 /** Parses schema JSON with the engine's rules, as a one-line error on failure. */

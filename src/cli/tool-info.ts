@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { canonicalJson } from '../base/json.js';
 import { decodeOvsLog } from '../storage/ovs-file-format.js';
 import { StandaloneStore } from '../storage/standalone-db-store.js';
+import { clusteredSchemaField } from './tool-cluster-info.js';
 import { classifyPath, loadDb, notOurDatabase, readSchemaFile } from './tool-db.js';
 import type { ExitCode, ToolIo } from './tool-io.js';
 import { ToolError } from './tool-io.js';
@@ -17,7 +18,9 @@ export type SchemaField = 'name' | 'version' | 'cksum';
 
 /** db-name / db-version / db-cksum DB: prints a fact about the schema stored in DB. */
 export async function dbSchemaField(field: SchemaField, db: string, io: ToolIo): Promise<ExitCode> {
-  if ((await classifyPath(db)).kind === 'ovs-clustered') {
+  const kind = (await classifyPath(db)).kind;
+  if (kind === 'ovsdb-ts-clustered') return clusteredSchemaField(field, db, io);
+  if (kind === 'ovs-clustered') {
     // As ovsdb-tool: the name is in the Raft header (first record); the rest needs the log.
     if (field !== 'name') throw new ToolError(`ovsdb error: ${db}: cannot apply this operation to clustered database file`);
     const name = decodeOvsLog(await readFile(db), db).records[0]?.json['name'];
@@ -92,6 +95,7 @@ export async function databaseModel(db: string): Promise<'standalone' | 'cluster
     case 'ovs-standalone':
       return 'standalone';
     case 'ovs-clustered':
+    case 'ovsdb-ts-clustered':
       return 'clustered';
     case 'ovsdb-ts-dir':
       break;

@@ -16,7 +16,8 @@ import { isJsonObject } from '../base/json.js';
 import { datumFromJson, datumToString } from '../ovsdb/datum.js';
 import { ovsJsonText } from '../ovsdb/errors.js';
 import type { DatabaseSchema } from '../ovsdb/types.js';
-import { loadDb } from './tool-db.js';
+import { showClusterLog } from './tool-cluster-show-log.js';
+import { classifyPath, loadDb } from './tool-db.js';
 import type { ExitCode, ToolIo } from './tool-io.js';
 
 const INT32_MAX = 2147483647;
@@ -41,8 +42,11 @@ function valueText(schema: DatabaseSchema, table: string, column: string, value:
   return ovsJsonText(value);
 }
 
-/** print_db_changes(): one line per changed row, and with verbosity > 1 one per column. */
-function formatChanges(record: JsonObject, schema: DatabaseSchema, names: Map<string, string>, verbosity: number): string {
+/**
+ * print_db_changes(): one line per changed row, and with verbosity > 1 one per column. `names`
+ * carries row names from record to record (uuid → name shown).
+ */
+export function formatChanges(record: JsonObject, schema: DatabaseSchema, names: Map<string, string>, verbosity: number): string {
   const diff = record['_is_diff'] === true;
   let out = '';
   let tables = 0;
@@ -97,6 +101,7 @@ export function formatShowLog(schema: DatabaseSchema, records: readonly JsonObje
 
 /** show-log DB. */
 export async function showLog(db: string, verbosity: number, io: ToolIo): Promise<ExitCode> {
+  if ((await classifyPath(db)).kind === 'ovsdb-ts-clustered') return showClusterLog(db, verbosity, io);
   const loaded = await loadDb(db);
   if (loaded.warning) io.stderr(`ovsdb-ts: warning: ${loaded.warning}\n`);
   io.stdout(formatShowLog(loaded.schema, loaded.records, verbosity));

@@ -108,12 +108,12 @@ function loadFromOpened(path: string, opened: Awaited<ReturnType<typeof openStor
   };
 }
 
-function snapshotWithMeta(record: CommitRecord, comment: string, deps: CreateDeps): JsonObject {
+export function snapshotWithMeta(record: CommitRecord, comment: string, deps: CreateDeps): JsonObject {
   return { ...recordMeta(comment, deps), ...record };
 }
 
-/** Writes `schemaJson` + `snapshot` as a new database at `dst`. */
-async function writeNew(dst: string, schemaJson: JsonObject, snapshot: JsonObject): Promise<void> {
+/** Writes `schemaJson` + `snapshot` as a new database at `dst` (which must not exist). */
+export async function writeNew(dst: string, schemaJson: JsonObject, snapshot: JsonObject): Promise<void> {
   if ((await classifyPath(dst)).kind !== 'missing') throw new ToolError(`I/O error: ${dst}: create failed (File exists)`);
   let store: StandaloneStore;
   try {

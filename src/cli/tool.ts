@@ -11,7 +11,11 @@ import { compareVersions, dbIsModel, dbSchemaField, needsConversion, schemaFileF
 import type { ExitCode, ToolIo } from './tool-io.js';
 import { processIo, runTool } from './tool-io.js';
 import { showLog } from './tool-show-log.js';
+import { exitQuietlyOnEpipe } from './quiet-epipe.js';
 import { compactDb, convertDb, runTransaction } from './tool-txn.js';
+import { checkCluster } from './tool-check-cluster.js';
+import { clusterToStandalone, createCluster, joinCluster } from './tool-cluster.js';
+import { dbCid, dbLocalAddress, dbSid } from './tool-cluster-info.js';
 
 /** ovsdb-tool's default SCHEMA. */
 const DEFAULT_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
@@ -30,11 +34,16 @@ function increase(_value: string, previous: number): number {
 
 /** Registers `ovsdb-ts tool` and its subcommands on `program`. */
 export function registerToolCommands(program: Command, io: ToolIo = processIo, exit: ExitSink = setProcessExitCode): void {
-  const run = (_io: ToolIo, body: () => Promise<ExitCode>): Promise<void> => runTool(io, body).then(exit);
+  const run = (_io: ToolIo, body: () => Promise<ExitCode>): Promise<void> => {
+    if (io === processIo) exitQuietlyOnEpipe();
+    return runTool(io, body).then(exit);
+  };
   const tool = program
     .command('tool')
     .description('create, query and maintain databases offline (like ovsdb-tool)')
     .option('-m, --more', 'increase show-log verbosity (as ovsdb-tool -m show-log)', increase, 0)
+    .option('--election-timer <MS>', 'create-cluster: election timer in ms (100 to 600000, default 1000)')
+    .option('--cid <UUID>', 'join-cluster: the id of the cluster to join')
     .showHelpAfterError(false)
     .configureOutput({
       // One clear line, as every ovsdb-ts error: "ovsdb-ts: missing required argument 'DB'".
@@ -45,6 +54,39 @@ export function registerToolCommands(program: Command, io: ToolIo = processIo, e
     .argument('[CONTENTS]', `a .ovsschema file, an Open vSwitch standalone database file, or a database of ours (default: ${DEFAULT_SCHEMA})`)
     .description('create DB from a schema, or import an Open vSwitch database file (schema and rows)')
     .action((db: string, contents: string | undefined) => run(io, () => createDb(db, contents ?? DEFAULT_SCHEMA, io)));
+
+  // ovsdb-tool takes its options before the command; both places work here.
+  const groupOpts = (): { electionTimer?: string; cid?: string } => tool.opts();
+
+  tool.command('create-cluster').argument('<DB>', 'new clustered database directory')
+    .argument('<CONTENTS>', 'a .ovsschema file, a standalone database of ours, or an Open vSwitch standalone database file')
+    .argument('<LOCAL>', "this server's Raft address, tcp:IP:PORT or ssl:IP:PORT")
+    .option('--election-timer <MS>', 'election timer in ms (100 to 600000, default 1000)')
+    .description('create a one-member clustered database holding CONTENTS')
+    .action((db: string, contents: string, local: string, opts: { electionTimer?: string }) =>
+      run(io, () => createCluster(db, contents, local, { electionTimer: opts.electionTimer ?? groupOpts().electionTimer }, io)));
+
+  tool.command('join-cluster').argument('<DB>', 'new clustered database directory').argument('<NAME>', 'database (schema) name')
+    .argument('<LOCAL>', "this server's Raft address, tcp:IP:PORT or ssl:IP:PORT")
+    .argument('<REMOTE...>', 'Raft addresses of members of the cluster to join')
+    .option('--cid <UUID>', 'join only the cluster with this id')
+    .description('create a database that joins an existing cluster when its server starts')
+    .action((db: string, name: string, local: string, remotes: string[], opts: { cid?: string }) =>
+      run(io, () => joinCluster(db, name, local, remotes, { cid: opts.cid ?? groupOpts().cid }, io)));
+
+  tool.command('cluster-to-standalone').argument('<STANDALONE>', 'new standalone database directory').argument('<CLUSTERED>', "a member's clustered database")
+    .description("write the clustered database's committed contents as a new standalone database")
+    .action((standalone: string, clustered: string) => run(io, () => clusterToStandalone(standalone, clustered, io)));
+
+  tool.command('check-cluster').argument('<DB...>', "every member's clustered database")
+    .description('check the members of a cluster for diverging logs or two leaders in one term')
+    .action((dbs: string[]) => run(io, () => checkCluster(dbs, io)));
+
+  for (const [command, fn, what] of [['db-cid', dbCid, 'cluster ID'], ['db-sid', dbSid, 'server ID'], ['db-local-address', dbLocalAddress, 'local Raft address']] as const) {
+    tool.command(command).argument('<DB>', 'clustered database')
+      .description(`report the ${what} of clustered DB`)
+      .action((db: string) => run(io, () => fn(db, io)));
+  }
 
   for (const field of ['name', 'version', 'cksum'] as const) {
     tool.command(`db-${field}`).argument('<DB>', 'database directory or Open vSwitch database file')

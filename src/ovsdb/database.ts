@@ -126,6 +126,11 @@ export class Database {
     return [...this.#tables.keys()];
   }
 
+  /** The precomputed facts of `table` (column order, reference columns); throws for an unknown table. */
+  tableMeta(name: string): TableMeta {
+    return this.#state(name).meta;
+  }
+
   /** The committed rows of `table` (read-only view), or undefined for an unknown table. */
   table(name: string): ReadonlyMap<Uuid, Row> | undefined {
     return this.#tables.get(name)?.rows;
@@ -282,6 +287,22 @@ export class Database {
     const n = (m.get(src) ?? 0) + delta;
     if (n === 0) m.delete(src); else m.set(src, n);
     if (m.size === 0) this.#weak.delete(dst);
+  }
+
+  /**
+   * An independent copy (a clustered leader's speculative state): committed rows are immutable
+   * objects, so the copy shares them and copies only the tables' arrays, the indexes and the
+   * reference counts; O(rows) with no row rebuilt or parsed.
+   */
+  clone(): Database {
+    const copy = new Database(this.schema);
+    for (const [name, s] of this.#tables) {
+      copy.#tables.set(name, { meta: s.meta, rows: s.rows.clone(), indexes: s.indexes.map((m) => new Map(m)) });
+    }
+    for (const [k, v] of this.#strong) copy.#strong.set(k, v);
+    for (const [k, m] of this.#weak) copy.#weak.set(k, new Map(m));
+    copy.#generation = this.#generation;
+    return copy;
   }
 
   /** The whole database as one record of inserts (for snapshots and compaction). */

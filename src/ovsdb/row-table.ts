@@ -58,6 +58,17 @@ export class RowTable implements ReadonlyMap<Uuid, Row> {
     return this.#rows.length;
   }
 
+  /** An independent copy sharing the (immutable) row objects: arrays copied, nothing rehashed. */
+  clone(): RowTable {
+    const t = new RowTable();
+    const rows = this.#rows;
+    for (let i = 0; i < rows.length; i++) t.#rows.push(rows[i] as Row);
+    t.#keys = this.#keys.slice();
+    t.#pos = this.#pos.slice();
+    t.#used = this.#used;
+    return t;
+  }
+
   /** The slot holding `uuid`, or -1. */
   #slotOf(uuid: Uuid, k: number): number {
     const keys = this.#keys;

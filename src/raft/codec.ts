@@ -9,7 +9,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Encodes a membership for a `config` entry. */
 export function encodeMembership(m: Membership): Uint8Array {
-  return encoder.encode(JSON.stringify({ voters: m.voters, learners: m.learners }));
+  const addresses = m.addresses !== undefined && Object.keys(m.addresses).length > 0 ? { addresses: m.addresses } : {};
+  return encoder.encode(JSON.stringify({ voters: m.voters, learners: m.learners, ...addresses }));
 }
 
 function parseJson(data: Uint8Array): unknown {
@@ -37,7 +38,20 @@ export function decodeMembership(data: Uint8Array): Membership | undefined {
   const voters = nodeList('voters' in x ? x.voters : undefined);
   const learners = nodeList('learners' in x ? x.learners : undefined);
   if (voters === undefined || learners === undefined) return undefined;
-  return { voters, learners };
+  const addresses = 'addresses' in x ? addressBook(x.addresses) : {};
+  if (addresses === undefined) return undefined;
+  return Object.keys(addresses).length > 0 ? { voters, learners, addresses } : { voters, learners };
+}
+
+/** A {node id: address} object of strings; undefined if malformed. */
+export function addressBook(x: unknown): Record<string, string> | undefined {
+  if (typeof x !== 'object' || x === null || Array.isArray(x) || x instanceof Uint8Array) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(x)) {
+    if (typeof v !== 'string' || v.length === 0 || k.length === 0) return undefined;
+    out[k] = v;
+  }
+  return out;
 }
 
 /** Encodes the payload of an `electionTimer` entry. */

@@ -6,6 +6,7 @@
 import type { LogEntry, Membership, NodeId, SnapshotMeta, EntryKind, EntryId } from './types.js';
 import { entryId, logIndex, nodeId, term } from './types.js';
 import type { MessageHeader, RaftMessage } from './messages.js';
+import { addressBook } from './codec.js';
 
 class DecodeError extends Error {}
 
@@ -76,7 +77,13 @@ function entry(x: unknown): LogEntry {
 }
 
 function membership(o: Obj): Membership {
-  return { voters: nodes(o, 'voters'), learners: nodes(o, 'learners') };
+  const voters = nodes(o, 'voters');
+  const learners = nodes(o, 'learners');
+  const raw = field(o, 'addresses');
+  if (raw === undefined) return { voters, learners };
+  const addresses = addressBook(raw);
+  if (addresses === undefined) throw new DecodeError('addresses must map node ids to addresses');
+  return Object.keys(addresses).length > 0 ? { voters, learners, addresses } : { voters, learners };
 }
 
 function optionalId(o: Obj, k: string): EntryId | null {

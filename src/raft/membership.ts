@@ -32,22 +32,32 @@ export function applyConfChange(
   const node = cc.node;
   switch (cc.type) {
     case 'addLearner':
-    case 'addVoter':
+    case 'addVoter': {
       if (isMember(m, node)) return { ok: false, error: `${node} is already a member` };
-      return { ok: true, next: { voters: m.voters, learners: [...m.learners, node] } };
+      const addresses = cc.address !== undefined ? { ...m.addresses, [node]: cc.address } : m.addresses;
+      return { ok: true, next: withAddresses({ voters: m.voters, learners: [...m.learners, node] }, addresses) };
+    }
     case 'promote':
       if (!isLearner(m, node)) return { ok: false, error: `${node} is not a learner` };
       if (!caughtUp(node)) return { ok: false, error: `${node} has not caught up` };
       return {
         ok: true,
-        next: { voters: [...m.voters, node], learners: m.learners.filter((x) => x !== node) },
+        next: withAddresses({ voters: [...m.voters, node], learners: m.learners.filter((x) => x !== node) }, m.addresses),
       };
     case 'remove':
       if (!isMember(m, node)) return { ok: false, error: `${node} is not a member` };
       if (isVoter(m, node) && m.voters.length === 1) return { ok: false, error: 'cannot remove the last voter' };
       return {
         ok: true,
-        next: { voters: m.voters.filter((x) => x !== node), learners: m.learners.filter((x) => x !== node) },
+        next: withAddresses(
+          { voters: m.voters.filter((x) => x !== node), learners: m.learners.filter((x) => x !== node) },
+          m.addresses === undefined ? undefined : Object.fromEntries(Object.entries(m.addresses).filter(([k]) => k !== node)),
+        ),
       };
   }
+}
+
+/** `m` with its address book (omitted when there is none, so configs without addresses stay as they were). */
+export function withAddresses(m: Membership, addresses: Readonly<Record<string, string>> | undefined): Membership {
+  return addresses === undefined || Object.keys(addresses).length === 0 ? { voters: m.voters, learners: m.learners } : { voters: m.voters, learners: m.learners, addresses };
 }

@@ -13,26 +13,39 @@ interface StoreState {
   entries: LogEntry[];
 }
 
+/** Applies one batch with the rules of the LogStore contract (ports.ts); throws on a gap. */
 function applyBatch(st: StoreState, b: PersistBatch): StoreState {
   let entries = st.entries;
   let snapshot = st.snapshot;
-  if (b.snapshot !== undefined) {
-    const m = b.snapshot.meta;
+  const m = b.snapshot?.meta;
+  if (b.snapshot !== undefined && m !== undefined && m.index > (snapshot?.meta.index ?? 0)) {
     const at = entries.find((e) => e.index === m.index);
     // Keep the suffix only if the log agrees with the snapshot at its index (local compaction).
     entries = at !== undefined && at.term === m.term ? entries.filter((e) => e.index > m.index) : [];
     snapshot = b.snapshot;
   }
-  const first = b.entries[0];
+  const base = snapshot?.meta.index ?? 0;
+  checkContiguous(b.entries);
+  // Entries the snapshot covers are committed, hence equal to what it holds: skip them.
+  const fresh = b.entries[0] !== undefined && b.entries[0].index <= base ? b.entries.filter((e) => e.index > base) : b.entries;
+  const first = fresh[0];
   if (first !== undefined) {
-    const base = snapshot?.meta.index ?? 0;
     const last = entries.at(-1)?.index ?? base;
-    if (first.index > last + 1 || first.index <= base) {
+    if (first.index > last + 1) {
       throw new Error(`append at ${first.index} does not fit a log ending at ${last} after snapshot ${base}`);
     }
-    entries = [...entries.filter((e) => e.index < first.index), ...b.entries];
+    entries = [...entries.filter((e) => e.index < first.index), ...fresh];
   }
   return { hardState: b.hardState ?? st.hardState, snapshot, entries };
+}
+
+/** Throws unless `entries` have increasing, consecutive indexes. */
+function checkContiguous(entries: readonly LogEntry[]): void {
+  for (let i = 1; i < entries.length; i++) {
+    const prev = entries[i - 1] as LogEntry;
+    const cur = entries[i] as LogEntry;
+    if (cur.index !== prev.index + 1) throw new Error(`append entries not contiguous: ${cur.index} after ${prev.index}`);
+  }
 }
 
 /** Options of MemoryLogStore. */

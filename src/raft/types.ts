@@ -91,6 +91,12 @@ export interface HardState {
 export interface Membership {
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
+  /**
+   * Where each member listens, by node id (OVS keeps "servers: {sid: address}" in its
+   * configuration the same way). Opaque to the core: the host's transport reads it. A member
+   * without an entry is reached by other means (tests, the simulator).
+   */
+  readonly addresses?: Readonly<Record<string, string>>;
 }
 
 /** Metadata of a snapshot: the state machine after applying every entry up to `index`. */
@@ -159,10 +165,10 @@ export interface ReadState {
 
 /** A membership change, one server at a time (thesis §4.1-4.3). */
 export type ConfChange =
-  /** Add a non-voting learner that receives the log. */
-  | { readonly type: 'addLearner'; readonly node: NodeId }
+  /** Add a non-voting learner that receives the log (at `address`, if given). */
+  | { readonly type: 'addLearner'; readonly node: NodeId; readonly address?: string }
   /** Add a learner that the leader promotes to voter once it has caught up (§4.2.1). */
-  | { readonly type: 'addVoter'; readonly node: NodeId }
+  | { readonly type: 'addVoter'; readonly node: NodeId; readonly address?: string }
   /** Promote an existing, caught-up learner to voter. */
   | { readonly type: 'promote'; readonly node: NodeId }
   /** Remove a voter or learner (possibly the leader itself, §4.2.2). */

@@ -94,6 +94,11 @@ export interface DatabaseBackend {
 
   /** Runs a transaction; `done` receives the transact reply's result array. */
   transact(req: TxnRequest, done: (results: readonly Json[]) => void): TxnTicket;
+  /**
+   * Runs `action` once this member's state includes every write committed anywhere before the
+   * call (a clustered member's ReadIndex round); absent where the local state is always current.
+   */
+  readBarrier?(action: () => void): void;
   /** Queues `action` behind every commit applied so far (see the file comment). */
   afterPending(action: () => void): void;
   /** Called synchronously for every commit, in commit order. Returns an unsubscribe function. */

@@ -107,13 +107,25 @@ function monitor(version: MonitorVersion): Handler {
       s.replyError(id, e.toJson());
       return;
     }
-    // Computed now, against the state every later commit's update will be relative to.
-    const missed = since === undefined ? undefined : db.changesSince(since);
-    const found = missed !== undefined;
-    const updates = missed !== undefined ? (missed.length ? m.update(mergeChanges(missed)) ?? {} : {}) : m.initial((t) => db.rows(t));
-    const result = monitorReply(version, updates, found, db.lastTxnId());
-    ctx.addMonitor({ session: s, db, monitor: m });
-    db.afterPending(() => s.reply(id, result));
+    const start = (): void => {
+      // A clustered member may have waited for its read barrier: the session may be gone, or
+      // have registered the same monitor id meanwhile.
+      if (s.closed) return;
+      if (s.monitors.has(idKey(monitorId))) {
+        s.replyError(id, syntaxError(monitorId, 'duplicate monitor ID').toJson());
+        return;
+      }
+      // Computed now, against the state every later commit's update will be relative to.
+      const missed = since === undefined ? undefined : db.changesSince(since);
+      const found = missed !== undefined;
+      const updates = missed !== undefined ? (missed.length ? m.update(mergeChanges(missed)) ?? {} : {}) : m.initial((t) => db.rows(t));
+      const result = monitorReply(version, updates, found, db.lastTxnId());
+      ctx.addMonitor({ session: s, db, monitor: m });
+      db.afterPending(() => s.reply(id, result));
+    };
+    // The initial contents must be current, not a lagging member's (linearizable members).
+    if (db.readBarrier !== undefined) db.readBarrier(start);
+    else start();
   };
 }
 

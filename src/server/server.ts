@@ -16,7 +16,7 @@
 import type { Json } from '../base/json.js';
 import type { Clock } from '../base/clock.js';
 import type { Uuid } from '../base/uuid.js';
-import type { JsonRpcChannel } from '../jsonrpc/channel.js';
+import type { CloseInfo, JsonRpcChannel } from '../jsonrpc/channel.js';
 import { encodeMessage, type JsonRpcId } from '../jsonrpc/messages.js';
 import type { AppliedCommit, DatabaseBackend } from './database-backend.js';
 import { LockTable, type LockManager } from './locks.js';
@@ -86,8 +86,21 @@ export class OvsdbServer implements RpcContext, SessionHost {
   attach(channel: JsonRpcChannel): Session {
     const s = new Session(channel, this);
     this.#sessions.add(s);
-    this.logger.log('DBG', 'server', `${s.peer}: connection opened`);
+    this.logger.log('DBG', 'reconnect', `${s.peer}: connected`);
+    channel.onClose((info) => this.#logClose(s.peer, info));
     return s;
+  }
+
+  /** As OVS's jsonrpc and reconnect modules report a session's end. */
+  #logClose(peer: string, info: CloseInfo): void {
+    if (info.protocolError !== undefined) {
+      this.logger.log('WARN', 'jsonrpc', `${peer}: ${info.protocolError}`);
+      this.logger.log('WARN', 'reconnect', `${peer}: connection dropped (Protocol error)`);
+    } else if (info.error !== undefined) {
+      this.logger.log('WARN', 'reconnect', `${peer}: connection dropped (${describeSocketError(info.error)})`);
+    } else {
+      this.logger.log('DBG', 'reconnect', `${peer}: connection closed`);
+    }
   }
 
   /** Re-reads every database's status into _Server (call when a backend's status changes). */
@@ -118,7 +131,11 @@ export class OvsdbServer implements RpcContext, SessionHost {
     };
   }
 
-  /** Disconnects every client and closes every database (flushing its store). */
+  /**
+   * Disconnects every client (each session's channel flushes and closes its socket), then
+   * closes every database (flushing its store), all of them even if one fails; rejects with the
+   * first failure. Does not wait for peers to close their ends.
+   */
   async close(): Promise<void> {
     for (const s of [...this.#sessions]) s.close();
     const closing: Promise<void>[] = [];
@@ -126,7 +143,8 @@ export class OvsdbServer implements RpcContext, SessionHost {
       h.unsubscribe();
       closing.push(h.backend.close());
     }
-    await Promise.all(closing);
+    const results = await Promise.allSettled(closing);
+    for (const r of results) if (r.status === 'rejected') throw r.reason instanceof Error ? r.reason : new Error(String(r.reason));
   }
 
   // RpcContext
@@ -173,7 +191,6 @@ export class OvsdbServer implements RpcContext, SessionHost {
       if (owner instanceof Session) owner.notify('locked', [name]);
     }
     s.locks.clear();
-    this.logger.log('DBG', 'server', `${s.peer}: connection closed`);
   }
 
   #host(backend: DatabaseBackend): void {
@@ -240,5 +257,16 @@ export class OvsdbServer implements RpcContext, SessionHost {
     for (const s of [...this.#sessions]) {
       if (!s.dbChangeAware) s.close();
     }
+  }
+}
+
+/** An OS error as OVS prints it (strerror), else its message. */
+function describeSocketError(e: Error): string {
+  const code = 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+  switch (code) {
+    case 'ECONNRESET': return 'Connection reset by peer';
+    case 'EPIPE': return 'Broken pipe';
+    case 'ETIMEDOUT': return 'Connection timed out';
+    default: return e.message;
   }
 }

@@ -14,7 +14,9 @@
  * paused reading — and then one empty write with a callback marks when all before it is out.
  *
  * Garbage from the peer (framer error or a value that is not a JSON-RPC message) closes the
- * connection, as OVS's jsonrpc does (EPROTO): `onClose` then reports `protocolError`.
+ * connection, as OVS's jsonrpc does (EPROTO): `onClose` then reports `protocolError`, worded as
+ * OVS logs it ("error parsing stream: …", "received bad JSON-RPC message: …"), for the owner
+ * to log with the peer's address.
  *
  * @example
  * const { socket, peer } = await connect(parseActiveAddress('unix:/run/db.sock'));
@@ -273,7 +275,8 @@ export class JsonRpcConnection implements JsonRpcChannel {
     if (this.closed || this.closing) return;
     this.probe?.noteActivity(this.clock.nowMs());
     const error = this.framer.feed(chunk, this.inboxSink);
-    if (error) this.pendingFramerError = error.message;
+    // OVS's jsonrpc words it "error parsing stream: <reason>".
+    if (error) this.pendingFramerError = `error parsing stream: ${error.message}`;
     this.processInbox();
   }
 
@@ -339,9 +342,14 @@ export class JsonRpcConnection implements JsonRpcChannel {
     }
   }
 
+  /**
+   * The peer broke the protocol: flush what we queued, close, and report the close now (with
+   * the reason, for the log) rather than when the peer gets round to closing its end.
+   */
   private failProtocol(message: string): void {
     this.protocolError ??= message;
     this.close();
+    this.finish();
   }
 
   private armProbe(): void {
@@ -372,7 +380,7 @@ export class JsonRpcConnection implements JsonRpcChannel {
     this.closing = true;
     this.cancelProbeTimer?.();
     if (this.framer.midValue && this.protocolError === undefined && this.closeError === undefined) {
-      this.protocolError = 'syntax error: connection closed in the middle of a message';
+      this.protocolError = 'error parsing stream: syntax error: connection closed in the middle of a message';
     }
     this.outQueue = [];
     this.outQueueBytes = 0;

@@ -21,8 +21,12 @@ import { loadTlsFiles, type TlsFiles } from './tls-files.js';
 export interface ListenOptions {
   /** Required for pssl:. */
   readonly tls?: TlsFiles | undefined;
-  /** Called for failed TLS handshakes and accept errors; the listener keeps running. */
-  readonly onError?: ((error: Error) => void) | undefined;
+  /**
+   * Called for failed TLS handshakes and accept errors; the listener keeps running. For a failed
+   * handshake, `tlsSocket` is the refused connection (its `authorizationError` says why a peer
+   * certificate was refused, where `error` only says "socket hang up").
+   */
+  readonly onError?: ((error: Error, tlsSocket?: tls.TLSSocket) => void) | undefined;
 }
 
 export interface Listener {
@@ -49,7 +53,11 @@ export function listen(
   let server: net.Server;
   switch (address.kind) {
     case 'ptcp':
-      server = net.createServer({ pauseOnConnect: true }, (s) => onConnection(adoptAccepted(s), describePeer(s, 'tcp')));
+      // The peer's address first: adoptAccepted moves the handle it is read from.
+      server = net.createServer({ pauseOnConnect: true }, (s) => {
+        const peer = describePeer(s, 'tcp');
+        onConnection(adoptAccepted(s), peer);
+      });
       break;
     case 'punix':
       server = net.createServer({ pauseOnConnect: true }, (s) => onConnection(adoptAccepted(s), describePeer(s, 'unix', address.path)));
@@ -66,7 +74,7 @@ export function listen(
         return Promise.reject(e instanceof Error ? e : new Error(String(e)));
       }
       server = tls.createServer({ ...material, requestCert: true, rejectUnauthorized: true }, (s) => onConnection(s, describePeer(s, 'ssl')));
-      server.on('tlsClientError', (e) => onError(e));
+      server.on('tlsClientError', (e, s) => onError(e, s));
       break;
     }
   }

@@ -95,10 +95,15 @@ export class UnixctlServer {
     return [...this.commands.keys()].sort();
   }
 
-  /** Stops listening, removes the socket file and drops open control connections. */
+  /**
+   * Stops listening, removes the socket file (at once) and drops open control connections.
+   * Resolves without waiting for the peers to close their ends: a client that never reads
+   * must not hold up a server's exit.
+   */
   async close(): Promise<void> {
+    const stopped = this.listener.close();
     for (const c of this.connections) c.close();
-    await this.listener.close();
+    if (this.connections.size === 0) await stopped;
   }
 
   /** Runs one command as if it had arrived on the socket (for tests and in-process use). */

@@ -143,6 +143,8 @@ describe('JsonRpcConnection with hostile or slow peers', () => {
       if (what.startsWith('truncated')) raw.socket.end();
       await until(() => srv.closes.length === 1);
       expect(srv.closes[0]?.protocolError ?? '').toMatch(re);
+      // The close is reported at the protocol error; the reply queued before it still arrives.
+      await until(() => raw.received() !== '');
       expect(raw.received()).toBe('{"id":1,"result":4,"error":null}');
       // The listener still serves a well-behaved client.
       const c = await connect(activeOf(srv.listener));

@@ -1,0 +1,913 @@
+/**
+ * A clustered database: the OVSDB engine driven by a Raft log (database-backend.ts explains the
+ * contract this implements). Every member applies every committed entry, in order, to its
+ * `committed` engine; monitors, `rows()` and read-only transactions see only that state.
+ *
+ * Writes run on the leader, in the leader's order, whatever member the client used:
+ *
+ *   client ─► member ──(not leader: forward the ops, with a request id)──► leader
+ *                                                                            │ run against `spec`
+ *                                                                            │ (committed + own
+ *                                                                            │  uncommitted entries)
+ *                                                                            ▼
+ *                                                       propose entry {header: rid, results; record}
+ *                                                                            │ Raft: on disk on a majority
+ *   every member applies the entry to `committed` ◄──────────────────────────┘
+ *     └─ the member that holds the request (found by entry id or rid) replies, after its own
+ *        monitors got the commit's updates
+ *
+ * The leader keeps many entries in flight: each transaction runs against `spec`, which already
+ * holds the effects of every entry it proposed, and entries proposed in one turn of the event
+ * loop leave in one append (the core batches). Real OVS runs one clustered transaction at a time
+ * (prereq chaining), which bounds it to one round trip and one fsync per transaction.
+ *
+ * If leadership is lost, `spec` is dropped (it may hold entries that will never commit) and
+ * rebuilt from `committed` by the next leader, once every entry of earlier terms is applied.
+ * A transaction whose entry is definitely not committed (lost, dropped, stale) is re-run; one
+ * whose fate is unknown gets a "cluster error" reply. Nothing uncommitted is ever visible to a
+ * reader: a read-only transaction on the leader that arrives while entries are in flight is
+ * answered only once they are applied, so a client still reads its own earlier writes.
+ *
+ * Exactly once (Raft thesis §6.3): a forwarded transaction carries a request id (rid) that is
+ * written into its entry's header with the results, and remembered in the replicated state
+ * (and snapshots); a retry of a rid the leader already logged is not run again.
+ */
+import type { Json, JsonObject } from '../base/json.js';
+import { isJsonObject } from '../base/json.js';
+import type { Clock } from '../base/clock.js';
+import type { Uuid } from '../base/uuid.js';
+import { Database, convertDatabase, parseSchema } from '../ovsdb/index.js';
+import {
+  decodeEntry, decodeSnapshot, encodeConvertEntry, encodeSnapshot, encodeTxnEntry, parseRecordText, PayloadError,
+} from '../ovsdb/raft-payload.js';
+import type { CommitRecord, DatabaseSchema, Row, RowChanges } from '../ovsdb/types.js';
+import {
+  entryId, RaftHost, type EntryId, type LogEntry, type NodeId, type ProposalResult, type RaftMessage, type Snapshot,
+} from '../raft/index.js';
+import { logIndex, nodeId } from '../raft/index.js';
+import type {
+  AppliedCommit, BackendStats, BackendStatus, DatabaseBackend, TxnRequest, TxnTicket,
+} from './database-backend.js';
+import type { ClusterFrame, ClusterMeta, ClusterNet, ClusterStore, PeerRef } from './cluster-ports.js';
+import { decodeAppMessage, type AppMessage } from './cluster-messages.js';
+import { ReadBarrier } from './cluster-reads.js';
+import type { Logger, UuidSource } from './ports.js';
+import { TxnHistory } from './txn-history.js';
+
+export interface ClusteredHostOptions {
+  readonly store: ClusterStore;
+  readonly net: ClusterNet;
+  readonly clock: Clock;
+  readonly newUuid: UuidSource;
+  readonly logger: Logger;
+  /** Storage failed: stop the process rather than diverge. */
+  readonly onFatal: (error: Error) => void;
+  /** Raft tick length (default 20 ms). */
+  readonly tickMs?: number;
+  /** Commits kept for monitor_cond_since (default 100). */
+  readonly historySize?: number;
+  /** Take a snapshot once this many entries follow the last one (default 20,000; false: never on its own). */
+  readonly snapshotEveryEntries?: number | false;
+}
+
+interface Pending {
+  readonly req: TxnRequest;
+  /** No operation writes: run against committed state after a read barrier (§6.4). */
+  readonly readOnly: boolean;
+  readonly done: (results: readonly Json[]) => void;
+  readonly startedMs: number;
+  retryAtMs: number | undefined;
+  cancelTimer: (() => void) | undefined;
+  /** Forwarded from another member: its rid and where to answer. */
+  readonly remote: { readonly rid: string; readonly address: string } | undefined;
+}
+
+/** A write this member forwarded to the leader, waiting for its entry (by rid) to be applied. */
+interface Forwarded {
+  readonly p: Pending;
+  readonly rid: string;
+  sentAtMs: number;
+  sentTo: string | undefined;
+  /** The leader answered without an entry (read-only or failed): reply once applied this far. */
+  waitIndex: number | undefined;
+  results: readonly Json[] | undefined;
+}
+
+const FINISHED: TxnTicket = { cancel: () => false };
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000' as Uuid;
+/** Request ids remembered in the replicated state (a retry older than this many writes is run again). */
+const RIDS_MAX = 20_000;
+const FORWARD_RETRY_MS = 1000;
+const JOIN_RETRY_MS = 1000;
+
+function clusterError(details: string): Json[] {
+  return [{ error: 'cluster error', details }];
+}
+
+export class ClusteredHost implements DatabaseBackend {
+  readonly #o: ClusteredHostOptions;
+  #meta: ClusterMeta;
+  #raft: RaftHost | undefined;
+  #db: Database;
+  /** Leader only: committed state plus this leader's uncommitted entries. */
+  #spec: Database | undefined;
+  #specLastId: EntryId | null = null;
+  #appliedIndex = 0;
+  #lastNormalId: EntryId | null = null;
+  readonly #history: TxnHistory;
+  /** Leader: local transactions by entry id, waiting for their entry to apply. */
+  readonly #proposed = new Map<string, { readonly p: Pending; readonly results: readonly Json[]; readonly record: CommitRecord | undefined }>();
+  /** Leader: replies of read-only/failed transactions held until entry `afterId` applies. */
+  #held: { readonly afterId: string; readonly p: Pending; readonly results: readonly Json[] }[] = [];
+  /** Rids applied (rid → index), oldest first. */
+  readonly #rids = new Map<string, number>();
+  readonly #forwarded = new Map<string, Forwarded>();
+  #ridCounter = 0;
+  readonly #ridPrefix: string;
+  #blocked: Pending[] = [];
+  readonly #listeners = new Set<(c: AppliedCommit) => void>();
+  readonly #convertListeners = new Set<() => void>();
+  readonly #statusListeners = new Set<() => void>();
+  #statusKey = '';
+  #closed = false;
+  #cancelPoll: (() => void) | undefined;
+  #lastJoinMs = -Infinity;
+  #lastSnapshotIndex = 0;
+  #snapshotting = false;
+  readonly #ctx: { nowMs: number; startedMs: number; newUuid: UuidSource; hasLock: (name: string) => boolean };
+  readonly #knownAddresses = new Map<string, string>();
+  readonly #counters = { proposed: 0, forwardedOut: 0, forwardedIn: 0, rerun: 0, elections: 0 };
+  readonly #reads: ReadBarrier;
+
+  constructor(opts: ClusteredHostOptions) {
+    this.#o = opts;
+    this.#meta = opts.store.meta();
+    this.#ctx = { nowMs: 0, startedMs: 0, newUuid: opts.newUuid, hasLock: () => false };
+    this.#ridPrefix = `${this.#meta.sid.slice(0, 8)}-${opts.newUuid().slice(0, 8)}`;
+    const snap = opts.store.snapshot();
+    this.#db = snap === undefined ? new Database(parseSchema(placeholderSchema(this.#meta.name))) : this.#loadSnapshot(snap);
+    this.#history = new TxnHistory(this.#historyBase(), opts.historySize ?? 100);
+    this.#reads = new ReadBarrier({
+      readIndex: (id) => {
+        if (this.#raft !== undefined) this.#raft.readIndex(id);
+        else opts.clock.setTimer(0, () => this.#reads.onReadState({ requestId: id, ok: false, index: logIndex(0) }));
+      },
+      appliedIndex: () => this.#appliedIndex,
+      setTimer: (ms, fn) => opts.clock.setTimer(ms, fn),
+    }, `read-${this.#meta.sid.slice(0, 8)}`);
+    opts.net.onFrame((f, from) => this.#onFrame(f, from));
+    opts.net.onPeerLost((from) => this.#onPeerLost(from));
+    if (this.#meta.cid !== null) this.#startRaft(this.#meta.cid);
+    this.#poll();
+  }
+
+  // ---- DatabaseBackend ----------------------------------------------------------------------
+
+  get name(): string {
+    return this.#meta.name;
+  }
+
+  /** The member's identity (cluster/cid, cluster/sid, cluster/status). */
+  get meta(): ClusterMeta {
+    return this.#meta;
+  }
+
+  /** The Raft host (cluster/* commands); undefined while a joining member waits for its cid. */
+  get raft(): RaftHost | undefined {
+    return this.#raft;
+  }
+
+  /** The committed engine (tests). */
+  get engine(): Database {
+    return this.#db;
+  }
+
+  get appliedIndex(): number {
+    return this.#appliedIndex;
+  }
+
+  schema(): DatabaseSchema {
+    return this.#db.schema;
+  }
+
+  status(): BackendStatus {
+    const core = this.#raft?.core;
+    const joined = core !== undefined && core.isMember && this.#hasContents();
+    return {
+      model: 'clustered',
+      connected: joined && core.leader !== null,
+      // Every member with a live leader is a full entry point (writes are forwarded, reads go
+      // through ReadIndex), so default leader-only clients may use any of them; cluster/status
+      // still shows the true Raft role.
+      leader: joined && core.leader !== null && (core.role !== 'leader' || this.#spec !== undefined),
+      index: this.#appliedIndex,
+      cid: (this.#meta.cid ?? undefined) as Uuid | undefined,
+      sid: this.#meta.sid as Uuid,
+    };
+  }
+
+  rows(table: string): Iterable<Row> {
+    return this.#db.table(table)?.values() ?? [];
+  }
+
+  transact(req: TxnRequest, done: (results: readonly Json[]) => void): TxnTicket {
+    if (this.#closed) return FINISHED;
+    const p: Pending = { req, readOnly: isReadOnly(req.ops), done, startedMs: this.#nowMs(), retryAtMs: undefined, cancelTimer: undefined, remote: undefined };
+    if (p.readOnly) {
+      // Linearizable on every member: run once this member has applied everything committed
+      // before the request arrived. A blocked `wait` then re-runs on later commits as usual.
+      let cancelled = false;
+      this.#reads.wait(() => {
+        if (cancelled || this.#closed) return;
+        if (!this.#run(p)) this.#block(p);
+      });
+      return {
+        cancel: () => {
+          const i = this.#blocked.indexOf(p);
+          if (i >= 0) {
+            this.#blocked.splice(i, 1);
+            p.cancelTimer?.();
+            return true;
+          }
+          cancelled = true;
+          return true;
+        },
+      };
+    }
+    if (this.#run(p)) return FINISHED;
+    this.#block(p);
+    return {
+      cancel: () => {
+        const i = this.#blocked.indexOf(p);
+        if (i < 0) return false;
+        this.#blocked.splice(i, 1);
+        p.cancelTimer?.();
+        return true;
+      },
+    };
+  }
+
+  /** Runs `action` once this member's state is linearizable (monitor initial dumps). */
+  readBarrier(action: () => void): void {
+    this.#reads.wait(action);
+  }
+
+  afterPending(action: () => void): void {
+    // Everything applied here is committed (on disk on a majority): nothing to wait for.
+    action();
+  }
+
+  onCommit(listener: (commit: AppliedCommit) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  onConvert(listener: () => void): () => void {
+    this.#convertListeners.add(listener);
+    return () => this.#convertListeners.delete(listener);
+  }
+
+  onStatusChange(listener: () => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => this.#statusListeners.delete(listener);
+  }
+
+  lastTxnId(): Uuid {
+    return this.#history.lastTxnId;
+  }
+
+  changesSince(txnId: Uuid): RowChanges[] | undefined {
+    return this.#history.since(txnId);
+  }
+
+  async convert(schema: DatabaseSchema): Promise<void> {
+    const spec = this.#spec;
+    const raft = this.#raft;
+    if (spec === undefined || raft === undefined) throw new Error('not leader: convert the database through the cluster leader');
+    const converted = convertDatabase(spec, schema); // throws OvsdbError if the data does not fit
+    const id = entryId(this.#o.newUuid());
+    const data = encodeConvertEntry(schema.json, converted, { date: this.#o.clock.wallMs() });
+    await new Promise<void>((resolve, reject) => {
+      this.#convertWaiters.set(id, { resolve, reject });
+      this.#specLastId = id;
+      this.#spec = converted;
+      raft.propose({ id, data });
+    });
+  }
+
+  readonly #convertWaiters = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+
+  async compact(): Promise<void> {
+    this.#snapshot(true);
+  }
+
+  stats(): BackendStats {
+    let rows = 0;
+    let cells = 0;
+    for (const t of this.#db.schema.tables.values()) {
+      const n = this.#db.table(t.name)?.size ?? 0;
+      rows += n;
+      cells += n * t.columns.size;
+    }
+    const st = this.#o.store.stats();
+    return { rows, cells, blockedTxns: this.#blocked.length, historyTxns: this.#history.size, diskWrites: st.writes, diskSyncs: st.syncs };
+  }
+
+  /** Raft counters for memory/show and cluster/status. */
+  raftStats(): Record<string, number> {
+    return { ...this.#counters, 'raft-log': this.#o.store.stats().entries, 'in-flight': this.#proposed.size, forwarded: this.#forwarded.size };
+  }
+
+  /**
+   * Stops serving. A leader first hands leadership over (bounded by `handoverMs`), so a
+   * rolling restart fails no client request.
+   */
+  async close(handoverMs = 1000): Promise<void> {
+    if (this.#closed) return;
+    const raft = this.#raft;
+    if (raft !== undefined && raft.core.role === 'leader' && raft.core.config.voters.length > 1) {
+      const r = raft.transferLeadership();
+      if (r.ok) {
+        this.#o.logger.log('INFO', 'raft', `${this.name}: transferring leadership before exiting`);
+        const deadline = this.#o.clock.nowMs() + handoverMs;
+        while (raft.core.role === 'leader' && this.#o.clock.nowMs() < deadline) {
+          await new Promise<void>((resolve) => this.#o.clock.setTimer(10, resolve));
+        }
+      }
+    }
+    this.#closed = true;
+    this.#cancelPoll?.();
+    this.#reads.stop();
+    raft?.stop();
+    for (const p of this.#blocked.splice(0)) p.cancelTimer?.();
+    await this.#o.net.close();
+    await this.#o.store.close();
+  }
+
+  // ---- cluster administration (cluster/* commands) -----------------------------------------
+
+  /** Asks the leader to remove this member (cluster/leave). */
+  leave(): string | undefined {
+    const raft = this.#raft;
+    if (raft === undefined) return 'not yet part of a cluster';
+    const me = nodeId(this.#meta.sid);
+    if (raft.core.role === 'leader') {
+      const r = raft.proposeConfChange({ type: 'remove', node: me });
+      return r.ok ? undefined : r.error;
+    }
+    const leader = this.#leaderAddress();
+    if (leader === undefined) return 'no leader';
+    this.#o.net.send(leader, { kind: 'app', body: { t: 'leave', sid: this.#meta.sid } });
+    return undefined;
+  }
+
+  /** Removes `sid` (cluster/kick), through the leader. */
+  kick(sid: string): string | undefined {
+    const raft = this.#raft;
+    if (raft === undefined) return 'not yet part of a cluster';
+    if (raft.core.role === 'leader') {
+      const r = raft.proposeConfChange({ type: 'remove', node: nodeId(sid) });
+      return r.ok ? undefined : r.error;
+    }
+    const leader = this.#leaderAddress();
+    if (leader === undefined) return 'no leader';
+    this.#o.net.send(leader, { kind: 'app', body: { t: 'leave', sid } });
+    return undefined;
+  }
+
+  // ---- transactions ------------------------------------------------------------------------
+
+  #nowMs(): number {
+    return Math.floor(this.#o.clock.nowMs());
+  }
+
+  /** Runs one transaction; false if it is blocked on a `wait`. */
+  #run(p: Pending): boolean {
+    const spec = p.readOnly ? undefined : this.#spec;
+    const ctx = this.#ctx;
+    ctx.nowMs = this.#nowMs();
+    ctx.startedMs = p.startedMs;
+    ctx.hasLock = p.req.hasLock;
+    const outcome = (spec ?? this.#db).transact(p.req.ops, ctx);
+    if (outcome.kind === 'blocked') {
+      p.retryAtMs = outcome.retryAtMs;
+      return false;
+    }
+    const text = outcome.recordText;
+    if (text === undefined && outcome.record === undefined) {
+      // Read-only or failed: answered from committed state (see the file comment).
+      if (spec !== undefined && this.#specLastId !== null && this.#proposed.size > 0) {
+        this.#held.push({ afterId: this.#specLastId, p, results: outcome.results });
+      } else {
+        this.#reply(p, outcome.results, this.#appliedIndex);
+      }
+      return true;
+    }
+    if (spec === undefined || this.#raft === undefined) {
+      if (p.readOnly) throw new Error('a read-only transaction produced a commit record');
+      if (p.remote !== undefined) this.#answerRetry(p.remote);
+      else this.#forward(p);
+      return true;
+    }
+    const id = entryId(this.#o.newUuid());
+    const recordText = text ?? JSON.stringify(outcome.record);
+    const record = text !== undefined ? undefined : outcome.record;
+    spec.applyOutcome(outcome);
+    const meta = {
+      date: this.#o.clock.wallMs(),
+      ...(outcome.comment !== undefined ? { comment: outcome.comment } : {}),
+      ...(p.remote !== undefined ? { rid: p.remote.rid } : {}),
+    };
+    const data = encodeTxnEntry(recordText, meta, p.remote !== undefined ? outcome.results : undefined);
+    this.#proposed.set(id, { p, results: outcome.results, record });
+    this.#counters.proposed++;
+    const prereq = this.#specLastId;
+    this.#specLastId = id;
+    this.#raft.propose({ id, data, prereq });
+    return true;
+  }
+
+  #reply(p: Pending, results: readonly Json[], index: number): void {
+    if (p.remote !== undefined) {
+      this.#o.net.send(p.remote.address, { kind: 'app', body: { t: 'txnReply', rid: p.remote.rid, index, results } });
+      return;
+    }
+    p.done(results);
+  }
+
+  #answerRetry(remote: { readonly rid: string; readonly address: string }): void {
+    this.#o.net.send(remote.address, { kind: 'app', body: { t: 'txnReply', rid: remote.rid, retry: true } });
+  }
+
+  #block(p: Pending): void {
+    this.#blocked.push(p);
+    this.#arm(p);
+  }
+
+  #arm(p: Pending): void {
+    p.cancelTimer?.();
+    p.cancelTimer = undefined;
+    const at = p.retryAtMs;
+    if (at === undefined) return;
+    p.cancelTimer = this.#o.clock.setTimer(Math.max(1, Math.ceil(at - this.#nowMs())), () => {
+      p.cancelTimer = undefined;
+      const i = this.#blocked.indexOf(p);
+      if (i < 0) return;
+      this.#blocked.splice(i, 1);
+      if (!this.#run(p)) this.#block(p);
+    });
+  }
+
+  #retryBlocked(): void {
+    if (this.#blocked.length === 0) return;
+    const list = this.#blocked;
+    this.#blocked = [];
+    for (const p of list) {
+      if (this.#run(p)) p.cancelTimer?.();
+      else this.#blocked.push(p);
+    }
+  }
+
+  // ---- forwarding (follower side) -----------------------------------------------------------
+
+  #forward(p: Pending): void {
+    const rid = `${this.#ridPrefix}-${++this.#ridCounter}`;
+    const f: Forwarded = { p, rid, sentAtMs: 0, sentTo: undefined, waitIndex: undefined, results: undefined };
+    this.#forwarded.set(rid, f);
+    this.#counters.forwardedOut++;
+    this.#sendForward(f);
+  }
+
+  #sendForward(f: Forwarded): void {
+    const leader = this.#leaderAddress();
+    f.sentAtMs = this.#nowMs();
+    f.sentTo = leader;
+    if (leader === undefined) return; // resent by #poll once a leader is known
+    this.#o.net.send(leader, { kind: 'app', body: { t: 'txn', rid: f.rid, ops: f.p.req.ops, locks: heldLocks(f.p.req) } });
+  }
+
+  #leaderAddress(): string | undefined {
+    const leader = this.#raft?.core.leader;
+    if (leader === null || leader === undefined) return undefined;
+    return this.#addressOf(leader);
+  }
+
+  #addressOf(id: string): string | undefined {
+    return this.#raft?.core.config.addresses?.[id] ?? this.#knownAddresses.get(id);
+  }
+
+  // ---- Raft ----------------------------------------------------------------------------------
+
+  #startRaft(cid: string): void {
+    this.#o.net.setClusterId(cid);
+    const clock = this.#o.clock;
+    const timers = { setTimer: (ms: number, fn: () => void) => clock.setTimer(ms, fn), nowMs: () => clock.nowMs() };
+    const host: RaftHost = new RaftHost({
+      config: { id: nodeId(this.#meta.sid), clusterId: cid, tickMs: this.#o.tickMs ?? 20 },
+      store: this.#o.store,
+      transport: { send: (m) => this.#sendRaft(m) },
+      timers,
+      events: {
+        onApply: (entries) => this.#apply(entries),
+        onSnapshot: (s) => this.#installSnapshot(s),
+        onProposalResult: (r) => this.#proposalResult(r),
+        onReadState: (r) => this.#reads.onReadState(r),
+        onFatal: (e) => this.#o.onFatal(e),
+      },
+    });
+    this.#raft = host;
+    this.#appliedIndex = host.core.appliedIndex;
+    host.start();
+  }
+
+  #sendRaft(m: RaftMessage): void {
+    if (m.to === this.#meta.sid) {
+      this.#raft?.receive(m);
+      return;
+    }
+    const address = this.#addressOf(m.to);
+    if (address === undefined) return;
+    this.#o.net.send(address, { kind: 'raft', msg: m });
+  }
+
+  #onFrame(f: ClusterFrame, from: PeerRef): void {
+    if (this.#closed) return;
+    this.#knownAddresses.set(from.sid, from.address);
+    if (f.kind === 'raft') {
+      this.#raft?.receive(f.msg);
+      return;
+    }
+    const msg = decodeAppMessage(f.body);
+    if (msg === undefined) {
+      this.#o.logger.log('WARN', 'raft', `${from.address}: dropped malformed cluster message`);
+      return;
+    }
+    this.#onApp(msg, from);
+  }
+
+  #onPeerLost(from: PeerRef): void {
+    const raft = this.#raft as (RaftHost & { peerLost?: (n: NodeId) => void }) | undefined;
+    raft?.peerLost?.(nodeId(from.sid));
+  }
+
+  #onApp(msg: AppMessage, from: PeerRef): void {
+    switch (msg.t) {
+      case 'txn': {
+        this.#counters.forwardedIn++;
+        const applied = this.#rids.get(msg.rid);
+        if (applied !== undefined) {
+          this.#o.net.send(from.address, { kind: 'app', body: { t: 'txnReply', rid: msg.rid, index: applied, duplicate: true } });
+          return;
+        }
+        if (this.#spec === undefined) {
+          this.#answerRetry({ rid: msg.rid, address: from.address });
+          return;
+        }
+        const locks = new Set(msg.locks);
+        const p: Pending = {
+          req: { ops: msg.ops, hasLock: (name) => locks.has(name) }, readOnly: false, done: () => undefined,
+          startedMs: this.#nowMs(), retryAtMs: undefined, cancelTimer: undefined, remote: { rid: msg.rid, address: from.address },
+        };
+        if (!this.#run(p)) this.#block(p);
+        return;
+      }
+      case 'txnReply': {
+        const f = this.#forwarded.get(msg.rid);
+        if (f === undefined) return;
+        if (msg.retry) {
+          f.sentTo = undefined; // resent by #poll, to whoever leads by then
+          f.sentAtMs = this.#nowMs() - FORWARD_RETRY_MS + 100;
+          return;
+        }
+        if (msg.duplicate && msg.index <= this.#appliedIndex) {
+          this.#forwarded.delete(msg.rid);
+          f.p.done(clusterError('the transaction committed, but its results were not kept; check the database before retrying'));
+          return;
+        }
+        f.waitIndex = msg.index;
+        f.results = msg.results;
+        this.#releaseForwarded();
+        return;
+      }
+      case 'join': this.#onJoin(msg, from); return;
+      case 'joinReply': this.#onJoinReply(msg); return;
+      case 'leave': {
+        const raft = this.#raft;
+        if (raft === undefined) return;
+        if (raft.core.role === 'leader') {
+          const r = raft.proposeConfChange({ type: 'remove', node: nodeId(msg.sid) });
+          this.#o.logger.log('INFO', 'raft', `${this.name}: removing ${msg.sid.slice(0, 4)}: ${r.ok ? 'proposed' : r.error}`);
+        } else {
+          const leader = this.#leaderAddress();
+          if (leader !== undefined) this.#o.net.send(leader, { kind: 'app', body: msg });
+        }
+        return;
+      }
+    }
+  }
+
+  #releaseForwarded(): void {
+    for (const [rid, f] of this.#forwarded) {
+      if (f.waitIndex !== undefined && f.results !== undefined && f.waitIndex <= this.#appliedIndex) {
+        this.#forwarded.delete(rid);
+        f.p.done(f.results);
+      }
+    }
+  }
+
+  // ---- membership: join ---------------------------------------------------------------------
+
+  #onJoin(msg: Extract<AppMessage, { t: 'join' }>, from: PeerRef): void {
+    const raft = this.#raft;
+    const cid = this.#meta.cid;
+    if (raft === undefined || cid === null) return;
+    if (msg.name !== this.name) {
+      this.#o.net.send(msg.address, { kind: 'app', body: { t: 'joinReply', cid, ok: false, error: `this cluster serves database ${this.name}, not ${msg.name}` } });
+      return;
+    }
+    if (raft.core.role !== 'leader') {
+      const leader = this.#leaderAddress();
+      if (leader !== undefined && leader !== from.address) this.#o.net.send(leader, { kind: 'app', body: msg });
+      this.#o.net.send(msg.address, { kind: 'app', body: { t: 'joinReply', cid, ok: false, error: 'not leader' } });
+      return;
+    }
+    this.#knownAddresses.set(msg.sid, msg.address);
+    const r = raft.proposeConfChange({ type: 'addVoter', node: nodeId(msg.sid), address: msg.address });
+    if (r.ok) this.#o.logger.log('INFO', 'raft', `${this.name}: adding ${msg.sid.slice(0, 4)} (${msg.address}) to the cluster`);
+    this.#o.net.send(msg.address, { kind: 'app', body: { t: 'joinReply', cid, ok: r.ok, ...(r.ok ? {} : { error: r.error }) } });
+  }
+
+  #onJoinReply(msg: Extract<AppMessage, { t: 'joinReply' }>): void {
+    if (this.#meta.cid === null) {
+      const meta = { ...this.#meta, cid: msg.cid };
+      this.#meta = meta;
+      this.#o.store.setMeta(meta).then(
+        () => this.#o.logger.log('INFO', 'raft', `${this.name}: learned cluster id ${msg.cid}`),
+        (e: unknown) => this.#o.onFatal(e instanceof Error ? e : new Error(String(e))),
+      );
+      this.#startRaft(msg.cid);
+    }
+  }
+
+  #joining(): boolean {
+    return this.#meta.remotes.length > 0;
+  }
+
+  #joinStep(): void {
+    const raft = this.#raft;
+    if (raft !== undefined && raft.core.isVoter) {
+      const meta = { ...this.#meta, remotes: [] };
+      this.#meta = meta;
+      this.#o.logger.log('INFO', 'raft', `${this.name}: joined the cluster ${meta.cid ?? ''} as ${meta.sid.slice(0, 4)}`);
+      this.#o.store.setMeta(meta).catch((e: unknown) => this.#o.onFatal(e instanceof Error ? e : new Error(String(e))));
+      return;
+    }
+    const now = this.#nowMs();
+    if (now - this.#lastJoinMs < JOIN_RETRY_MS) return;
+    this.#lastJoinMs = now;
+    const targets = new Set(this.#meta.remotes);
+    const leader = this.#leaderAddress();
+    if (leader !== undefined) targets.add(leader);
+    for (const address of targets) {
+      this.#o.net.send(address, { kind: 'app', body: { t: 'join', sid: this.#meta.sid, address: this.#meta.local, name: this.#meta.name } });
+    }
+  }
+
+  // ---- applying committed entries ------------------------------------------------------------
+
+  #apply(entries: readonly LogEntry[]): void {
+    for (const e of entries) {
+      if (e.kind === 'normal') this.#applyNormal(e);
+      this.#appliedIndex = e.index;
+    }
+    this.#checkRole();
+    this.#releaseForwarded();
+    this.#reads.onApplied();
+    this.#retryBlocked();
+    this.#maybeSnapshot();
+  }
+
+  #applyNormal(e: LogEntry): void {
+    let entry;
+    try {
+      entry = decodeEntry(e.data);
+    } catch (err) {
+      // Crashing beats diverging (TigerBeetle): every member would meet the same entry.
+      const why = err instanceof PayloadError ? err.message : String(err);
+      this.#o.onFatal(new Error(`${this.name}: Raft log entry ${e.index} is not an OVSDB transaction (${why})`));
+      return;
+    }
+    this.#lastNormalId = e.id;
+    if (entry.rid !== undefined) this.#rememberRid(entry.rid, e.index);
+    if (entry.kind === 'convert') {
+      const db = new Database(parseSchema(entry.schema));
+      for (const r of entry.records) db.apply(r);
+      this.#db = db;
+      this.#history.reset(e.id as string as Uuid);
+      if (this.#spec !== undefined && this.#specLastId === e.id) this.#spec = cloneDatabase(db);
+      for (const l of this.#convertListeners) l();
+      const w = this.#convertWaiters.get(e.id);
+      this.#convertWaiters.delete(e.id);
+      w?.resolve();
+      return;
+    }
+    const mine = this.#proposed.get(e.id);
+    const record = mine?.record ?? parseRecordText(entry.recordText);
+    const changes = this.#db.apply(record);
+    const commit: AppliedCommit = { txnId: e.id as string as Uuid, changes };
+    this.#history.addEntry(commit);
+    for (const l of this.#listeners) l(commit);
+    if (mine !== undefined) {
+      this.#proposed.delete(e.id);
+      this.#reply(mine.p, mine.results, e.index);
+    }
+    if (entry.rid !== undefined) {
+      const f = this.#forwarded.get(entry.rid);
+      if (f !== undefined) {
+        this.#forwarded.delete(entry.rid);
+        f.p.done(entry.results ?? clusterError('committed without results'));
+      }
+    }
+    if (this.#held.length > 0) this.#releaseHeld(e.id);
+  }
+
+  #releaseHeld(applied: string): void {
+    const i = this.#held.findIndex((h) => h.afterId === applied);
+    if (i < 0) return;
+    const ready = this.#held.splice(0, i + 1).filter((h, k) => k <= i);
+    // Entries are applied in proposal order: everything held behind an earlier id is due too.
+    for (const h of ready) this.#reply(h.p, h.results, this.#appliedIndex);
+  }
+
+  #rememberRid(rid: string, index: number): void {
+    this.#rids.set(rid, index);
+    if (this.#rids.size > RIDS_MAX) {
+      const oldest = this.#rids.keys().next().value;
+      if (oldest !== undefined) this.#rids.delete(oldest);
+    }
+  }
+
+  #proposalResult(r: ProposalResult): void {
+    if (r.outcome === 'committed') return; // replied when applied
+    const w = this.#convertWaiters.get(r.id);
+    if (w !== undefined) {
+      this.#convertWaiters.delete(r.id);
+      w.reject(new Error(`schema conversion not committed (${r.outcome})`));
+      this.#dropSpec();
+      return;
+    }
+    const mine = this.#proposed.get(r.id);
+    if (mine === undefined) return;
+    this.#proposed.delete(r.id);
+    // Every later speculative entry depended on this one: start again from committed state.
+    this.#dropSpec();
+    if (r.outcome === 'unknown') {
+      this.#reply(mine.p, clusterError('leadership changed; the transaction may or may not have committed'), this.#appliedIndex);
+      return;
+    }
+    this.#counters.rerun++;
+    if (mine.p.remote !== undefined) this.#answerRetry(mine.p.remote);
+    else if (!this.#run(mine.p)) this.#block(mine.p);
+  }
+
+  /** Forgets the speculative state; in-flight proposals keep waiting for their outcome. */
+  #dropSpec(): void {
+    if (this.#spec === undefined) return;
+    this.#spec = undefined;
+    this.#specLastId = null;
+    for (const h of this.#held.splice(0)) {
+      if (h.p.remote !== undefined) this.#answerRetry(h.p.remote);
+      else if (!this.#run(h.p)) this.#block(h.p);
+    }
+  }
+
+  /** Leader bookkeeping: build `spec` once this leader's log is applied; drop it on losing leadership. */
+  #checkRole(): void {
+    const core = this.#raft?.core;
+    if (core === undefined) return;
+    if (core.role !== 'leader') {
+      this.#dropSpec();
+    } else if (this.#spec === undefined && this.#proposed.size === 0 && core.appliedIndex === core.lastIndex && core.commitIndex === core.lastIndex) {
+      // Every entry in the log (the new leader's no-op included) is applied: committed == latest.
+      this.#spec = cloneDatabase(this.#db);
+      this.#specLastId = this.#lastNormalId;
+      this.#counters.elections++;
+      this.#o.logger.log('INFO', 'raft', `${this.name}: leader in term ${core.term}, serving writes at index ${core.appliedIndex}`);
+      this.#retryBlocked();
+    }
+    const key = JSON.stringify(this.status());
+    if (key !== this.#statusKey) {
+      this.#statusKey = key;
+      for (const l of this.#statusListeners) l();
+    }
+  }
+
+  /** Periodic work: role changes, join retries, forwarded retries. */
+  #poll(): void {
+    if (this.#closed) return;
+    this.#cancelPoll = this.#o.clock.setTimer(50, () => this.#poll());
+    this.#checkRole();
+    if (this.#joining()) this.#joinStep();
+    if (this.#forwarded.size > 0) {
+      const now = this.#nowMs();
+      const leader = this.#leaderAddress();
+      for (const f of this.#forwarded.values()) {
+        if (f.waitIndex !== undefined) continue;
+        if (f.sentTo === undefined || (f.sentTo !== leader && leader !== undefined) || now - f.sentAtMs >= FORWARD_RETRY_MS) this.#sendForward(f);
+      }
+    }
+  }
+
+  // ---- snapshots -----------------------------------------------------------------------------
+
+  #hasContents(): boolean {
+    return this.#o.store.snapshot() !== undefined || this.#appliedIndex > 0;
+  }
+
+  #historyBase(): Uuid {
+    const id = this.#o.store.snapshot()?.meta.lastNormalId;
+    return id !== undefined && id !== null && !id.startsWith('raft:') ? (id as string as Uuid) : ZERO_UUID;
+  }
+
+  #loadSnapshot(s: Snapshot): Database {
+    const decoded = decodeSnapshot(s.data);
+    const db = new Database(parseSchema(decoded.schema));
+    for (const r of decoded.records()) db.apply(r);
+    const rids = decoded.header['rids'];
+    if (Array.isArray(rids)) {
+      for (const x of rids) if (Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'number') this.#rids.set(x[0], x[1]);
+    }
+    this.#lastNormalId = s.meta.lastNormalId;
+    this.#appliedIndex = s.meta.index;
+    this.#lastSnapshotIndex = s.meta.index;
+    return db;
+  }
+
+  #installSnapshot(s: Snapshot): void {
+    this.#o.logger.log('INFO', 'raft', `${this.name}: installing snapshot at index ${s.meta.index} (${s.data.length} bytes) from the leader`);
+    const hadSchema = this.#db.schema.json;
+    this.#rids.clear();
+    this.#db = this.#loadSnapshot(s);
+    this.#dropSpec();
+    this.#history.reset(this.#historyBase());
+    if (JSON.stringify(hadSchema) !== JSON.stringify(this.#db.schema.json)) for (const l of this.#convertListeners) l();
+    else for (const l of this.#convertListeners) l(); // monitors must re-read everything after a snapshot
+  }
+
+  #maybeSnapshot(): void {
+    const every = this.#o.snapshotEveryEntries ?? 20_000;
+    if (every === false) return;
+    if (this.#appliedIndex - this.#lastSnapshotIndex >= every) this.#snapshot(false);
+  }
+
+  #snapshot(force: boolean): void {
+    const raft = this.#raft;
+    if (raft === undefined || this.#snapshotting) return;
+    const index = this.#appliedIndex;
+    if (index <= this.#lastSnapshotIndex && !force) return;
+    if (index <= this.#lastSnapshotIndex) return;
+    this.#snapshotting = true;
+    try {
+      const extra: JsonObject = { rids: [...this.#rids].map(([rid, i]) => [rid, i]) };
+      const r = raft.compact(raft.core.appliedIndex as typeof raft.core.appliedIndex, encodeSnapshot(this.#db, extra));
+      if (r.ok) this.#lastSnapshotIndex = index;
+      else this.#o.logger.log('WARN', 'raft', `${this.name}: snapshot at ${index} not taken: ${r.error}`);
+    } finally {
+      this.#snapshotting = false;
+    }
+  }
+}
+
+const WRITE_OPS = new Set(['insert', 'update', 'mutate', 'delete']);
+
+/** True if no operation can write (select, wait, assert, comment, commit, abort). */
+export function isReadOnly(ops: readonly Json[]): boolean {
+  for (const op of ops) {
+    if (!isJsonObject(op)) return false;
+    const name = op['op'];
+    if (typeof name !== 'string' || WRITE_OPS.has(name) || !READ_OPS.has(name)) return false;
+  }
+  return true;
+}
+const READ_OPS = new Set(['select', 'wait', 'assert', 'comment', 'commit', 'abort']);
+
+/** The lock names a session holds that its `assert` operations name (for forwarding). */
+function heldLocks(req: TxnRequest): string[] {
+  const out: string[] = [];
+  for (const op of req.ops) {
+    if (!isJsonObject(op) || op['op'] !== 'assert') continue;
+    const lock = op['lock'];
+    if (typeof lock === 'string' && req.hasLock(lock)) out.push(lock);
+  }
+  return out;
+}
+
+/** A copy of `db` that can change independently. */
+export function cloneDatabase(db: Database): Database {
+  return db.clone();
+}
+
+/** A joining member serves an empty database of this name until the snapshot arrives. */
+function placeholderSchema(name: string): JsonObject {
+  return { name, version: '0.0.0', tables: {} };
+}

@@ -1,0 +1,152 @@
+/**
+ * Real clusters for tests: N member directories (created with the real `ovsdb-ts tool
+ * create-cluster` / `join-cluster` when available, else through the store), each served by its
+ * own `ovsdb-ts server` process on loopback, with a control socket per member.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { JsonObject } from '../../src/base/json.js';
+import { encodeSnapshotFrom } from '../../src/ovsdb/raft-payload.js';
+import { logIndex, nodeId, term } from '../../src/raft/index.js';
+import { RaftDiskStore } from '../../src/storage/raft-disk-store.js';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliPath, ensureBuilt } from '../helpers/build.js';
+import { freePort, shortTempDir } from '../helpers/servers.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { kill, spawnServer, type Proc } from '../server/process.js';
+
+export const nbSchemaPath = join(import.meta.dirname, '../../schemas/ovn-nb.ovsschema');
+
+export interface Member {
+  readonly index: number;
+  readonly dir: string;
+  readonly db: string;
+  readonly raftAddress: string;
+  readonly clientPort: number;
+  readonly ctl: string;
+  proc: Proc | undefined;
+}
+
+/** Runs `ovsdb-ts ARGS` and returns stdout. */
+export function ovsdbTs(args: readonly string[]): string {
+  ensureBuilt();
+  return execFileSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export class TestCluster {
+  readonly members: Member[] = [];
+  readonly root: string;
+
+  private constructor(root: string) {
+    this.root = root;
+  }
+
+  /** Creates `n` members of a cluster of `schemaPath` (member 0 founds it, the rest join). */
+  static async create(n: number, schemaPath = nbSchemaPath, electionTimerMs = 1000): Promise<TestCluster> {
+    const c = new TestCluster(shortTempDir('clu-'));
+    for (let i = 0; i < n; i++) {
+      const dir = join(c.root, `m${i}`);
+      const m: Member = {
+        index: i, dir, db: join(c.root, `db${i}`), raftAddress: `tcp:127.0.0.1:${await freePort()}`,
+        clientPort: await freePort(), ctl: join(c.root, `m${i}.ctl`), proc: undefined,
+      };
+      c.members.push(m);
+    }
+    const first = c.members[0];
+    if (first === undefined) throw new Error('a cluster needs a member');
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as JsonObject;
+    const name = String(schema['name']);
+    const sid = randomUUID();
+    await RaftDiskStore.create(first.db, { name, cid: randomUUID(), sid, local: first.raftAddress, remotes: [] }, {
+      snapshot: {
+        meta: {
+          index: logIndex(1), term: term(1), config: { voters: [nodeId(sid)], learners: [], addresses: { [sid]: first.raftAddress } },
+          configIndex: logIndex(1), electionTimerMs, lastNormalId: null,
+        },
+        data: encodeSnapshotFrom(schema, []),
+      },
+      hardState: { term: term(1), vote: null, commit: logIndex(1) },
+    });
+    for (const m of c.members.slice(1)) await RaftDiskStore.create(m.db, { name, cid: null, sid: randomUUID(), local: m.raftAddress, remotes: [first.raftAddress] });
+    return c;
+  }
+
+  /** Starts member `i`'s server (waits for its control socket). */
+  async start(i: number, extra: readonly string[] = []): Promise<void> {
+    const m = this.member(i);
+    m.proc = await spawnServer([
+      `--remote=ptcp:${m.clientPort}:127.0.0.1`, `--unixctl=${m.ctl}`, `--log-file=${join(this.root, `m${i}.log`)}`, '-vconsole:off', ...extra, m.db,
+    ], m.ctl);
+  }
+
+  async startAll(): Promise<void> {
+    for (let i = 0; i < this.members.length; i++) await this.start(i);
+  }
+
+  member(i: number): Member {
+    const m = this.members[i];
+    if (m === undefined) throw new Error(`no member ${i}`);
+    return m;
+  }
+
+  log(i: number): string {
+    try {
+      return readFileSync(join(this.root, `m${i}.log`), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** `ovsdb-ts ctl -t CTL ARGS` against member i. */
+  ctl(i: number, args: readonly string[]): string {
+    return ovsdbTs(['ctl', '-t', this.member(i).ctl, ...args]);
+  }
+
+  running(): Member[] {
+    return this.members.filter((m) => m.proc !== undefined && m.proc.proc.exitCode === null && m.proc.proc.signalCode === null);
+  }
+
+  /** The member whose cluster/status says `Role: leader`, once one does. */
+  async leader(dbName: string, timeoutMs = 15_000): Promise<Member> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const m of this.running()) {
+        try {
+          if (/^Role: leader$/m.test(this.ctl(m.index, ['cluster/status', dbName])) && await this.serves(m, dbName)) return m;
+        } catch { /* starting or stopping */ }
+      }
+      if (Date.now() > deadline) throw new Error(`no leader within ${timeoutMs} ms\n${this.members.map((m) => this.log(m.index)).join('\n----\n')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** True if member m's _Server row for dbName says leader: true. */
+  async serves(m: Member, dbName: string): Promise<boolean> {
+    const c = await RawClient.connect({ port: m.clientPort });
+    try {
+      const r = await c.request('transact', ['_Server', { op: 'select', table: 'Database', where: [['name', '==', dbName]], columns: ['leader'] }]) as { result: [{ rows: { leader: boolean }[] }] };
+      return r.result[0].rows[0]?.leader === true;
+    } finally {
+      await c.close();
+    }
+  }
+
+  async killMember(i: number): Promise<void> {
+    const m = this.member(i);
+    if (m.proc) await kill(m.proc);
+    m.proc = undefined;
+  }
+
+  async stopAll(): Promise<void> {
+    for (const m of this.members) {
+      if (m.proc) await kill(m.proc);
+      m.proc = undefined;
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.stopAll();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
