@@ -140,9 +140,12 @@ export class BenchCluster {
     rmSync(m.ctl, { force: true });
     const port = m.remote.slice(m.remote.lastIndexOf(':') + 1);
     const common = [`--remote=ptcp:${port}:127.0.0.1`, `--unixctl=${m.ctl}`, `--log-file=${m.log}`];
+    // BENCH_OURS_NODE_ARGS (space-separated) adds node options to our members, as in the
+    // standalone benchmark, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+    const extraNodeArgs = (process.env['BENCH_OURS_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
     const child = this.side === 'real'
       ? spawn('ovsdb-server', [...common, '--no-chdir', '-vconsole:off', m.dbPath], { stdio: 'ignore' })
-      : spawn(process.execPath, [...SERVER_NODE_OPTIONS, cliMain, 'server', ...common, '-vconsole:off', m.dbPath], { stdio: 'ignore' });
+      : spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...extraNodeArgs, cliMain, 'server', ...common, '-vconsole:off', m.dbPath], { stdio: 'ignore' });
     m.child = child;
     const t0 = performance.now();
     while (!existsSync(m.ctl)) {

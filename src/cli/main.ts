@@ -8,6 +8,7 @@ import { registerServerCommand } from './server.js';
 import { registerToolCommands } from './tool.js';
 import { registerClientCommands } from './client.js';
 import { registerCtlCommand } from './ctl.js';
+import { registerClusterCommand } from './cluster.js';
 
 const program = new Command();
 program
@@ -22,6 +23,7 @@ registerServerCommand(program);
 registerToolCommands(program);
 registerClientCommands(program);
 registerCtlCommand(program);
+registerClusterCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ovsdb-ts: ${err instanceof Error ? err.message : String(err)}\n`);

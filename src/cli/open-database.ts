@@ -73,7 +73,9 @@ async function openClustered(path: string, ctx: OpenDatabaseContext): Promise<Da
     await store.close();
     throw new Error(`${path}: cannot listen on Raft address ${meta.local}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const host = new ClusteredHost({ store, net, clock: ctx.clock, newUuid: ctx.newUuid, logger: ctx.logger, onFatal: ctx.onFatal });
+  const host = new ClusteredHost({
+    store, net, clock: ctx.clock, newUuid: ctx.newUuid, logger: ctx.logger, onFatal: ctx.onFatal, defer: (fn) => setImmediate(fn),
+  });
   const joining = meta.remotes.length > 0 ? `, joining through ${meta.remotes.join(', ')}` : '';
   ctx.logger.log('INFO', 'server', `serving clustered ${meta.name} from ${path} as ${meta.sid.slice(0, 4)} at ${meta.local} (cluster ${meta.cid ?? 'not yet known'}${joining})`);
   return host;

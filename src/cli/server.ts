@@ -354,6 +354,10 @@ async function ensureDemoNorthbound(cwd: string, logger: VlogLogger): Promise<st
 
 /** The real process behind ServerIo. */
 function processServerIo(): ServerIo {
+  const detachedChild = process.env[DETACHED_ENV] === '1';
+  // The --detach parent reads our stderr only until we are ready, then closes it: later writes
+  // (a --monitor's restart notes) must not kill us with EPIPE.
+  if (detachedChild) for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   return {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
@@ -363,7 +367,7 @@ function processServerIo(): ServerIo {
     onSignal: (signal, handler) => void process.on(signal, handler),
     exitNow: (code) => process.exit(code),
     detach: detachProcess,
-    detachedChild: process.env[DETACHED_ENV] === '1',
+    detachedChild,
     monitor: monitorProcess,
     monitoredChild: process.env[MONITORED_ENV] === '1',
     notifyReady: () => {

@@ -19,7 +19,10 @@ export interface RaftTestFaults {
    * test/raft/transcripts/3.6.2-figure-3.7-fault.txt for a schedule that exposes it.
    */
   readonly commitPriorTermByCounting?: boolean;
-  /** Put messages in `Ready.send` of the ready *before* their state is persisted (breaks §3.8). */
+  /**
+   * Put the acknowledgements (vote, append and snapshot answers) in `Ready.send` instead of
+   * `sendAfterPersist`, so they leave before the state they vouch for is durable (breaks §3.8).
+   */
   readonly skipPersistBeforeSend?: boolean;
 }
 
@@ -35,7 +38,7 @@ export interface RaftConfig {
    * A server that joins later leaves it unset and learns membership from the leader.
    */
   readonly bootstrapVoters?: readonly NodeId[];
-  /** Length of one `tick()` in ms (the host's timer period). Default 10. */
+  /** Length of one tick in ms (the host's timer period; it ticks by elapsed time). Default 10. */
   readonly tickMs?: number;
   /**
    * Election timer until a committed `electionTimer` entry or snapshot says otherwise.
@@ -72,12 +75,17 @@ export interface RaftConfig {
 }
 
 /**
- * One batch of work for the host, in this order (habit 2, etcd Ready):
- * 1. Persist `snapshot`, then `append`, then `hardState` (one atomic write is fine).
- * 2. Only once durable, send `send`.
- * 3. If `installSnapshot`, load `snapshot` into the state machine; then apply `apply` in order
- *    and deliver `readStates` / `proposalResults`.
- * 4. Call `advance(ready)`.
+ * One batch of work for the host (etcd Ready with async storage writes, STYLE habit 2):
+ * 1. Send `send` now: nothing in it vouches for durable state (appends and heartbeats from a
+ *    leader, thesis §10.2.1; heartbeat replies; pre-votes; ReadIndex; forwarded proposals).
+ * 2. If `installSnapshot`, load `snapshot` into the state machine; then apply `apply` in order
+ *    (committed entries that are already durable here) and deliver `readStates` /
+ *    `proposalResults`.
+ * 3. Start writing `snapshot`, then `append`, then `hardState` (one atomic write), and call
+ *    `advance(ready)`: the next Ready may be taken while this write is in flight.
+ * 4. Once the write is durable, call `persisted(ready)` (every Ready, in the order taken; one
+ *    with nothing to write once the earlier ones are durable), then send `sendAfterPersist`,
+ *    stepping a message addressed to this node (its own vote) back into the core.
  * Fields are always present (possibly empty) so hosts and checkers need no undefined checks,
  * except the two optional persistence items.
  */
@@ -86,7 +94,8 @@ export interface Ready {
   readonly hardState?: HardState;
   /**
    * Entries to persist. They replace any stored entries at index >= append[0].index (a follower
-   * truncating a conflicting suffix, §3.5).
+   * truncating a conflicting suffix, §3.5). Never the same entry twice, unless such a
+   * truncation replaced it in between.
    */
   readonly append: readonly LogEntry[];
   /**
@@ -96,9 +105,15 @@ export interface Ready {
   readonly snapshot?: Snapshot;
   /** True when `snapshot` came from the leader and must replace the state machine. */
   readonly installSnapshot: boolean;
-  /** Messages, valid only after the above are durable. */
+  /** Messages that may leave at once, before the write is durable. */
   readonly send: readonly RaftMessage[];
-  /** Committed entries to apply, in index order. */
+  /**
+   * Messages that acknowledge durable state (vote, append and snapshot answers, §3.8), valid only
+   * once this Ready's write, and every earlier one, is durable. A voteReply addressed to this
+   * node is its own vote as candidate: step it into the core (it counts only once durable).
+   */
+  readonly sendAfterPersist: readonly RaftMessage[];
+  /** Committed entries to apply, in index order (all durable on this server). */
   readonly apply: readonly LogEntry[];
   /** Answers to readIndex requests. */
   readonly readStates: readonly ReadState[];

@@ -1,8 +1,10 @@
 /**
  * RaftCore: the Raft state machine of one server as a synchronous class with no I/O, no timers,
  * no clock and no randomness of its own (etcd raft.go + rawnode.go). Inputs: `tick()`, `step()`,
- * and the local requests below. Output: a `Ready` that the host persists, sends and applies, then
- * acknowledges with `advance()`. Only one Ready is outstanding at a time.
+ * and the local requests below. Output: a `Ready` that the host takes with `ready()` and releases
+ * with `advance()` at once; its write may still be in flight. Once the write is durable the host
+ * calls `persisted()` (for every Ready, in order) and only then sends `sendAfterPersist`. Several
+ * writes may be in flight; the core never hands out an entry twice (etcd async storage writes).
  *
  * Role-specific behaviour lives in election.ts (votes, pre-vote, transfer), replication.ts
  * (appends, snapshots, commit) and requests.ts (proposals, reads, admin); this file holds state,
@@ -32,13 +34,18 @@ import { compact } from './snapshot.js';
  * @example
  * const core = new RaftCore({ id: nodeId('a'), clusterId: 'c1', bootstrapVoters: [nodeId('a')] }, store);
  * core.campaign();
- * while (core.hasReady()) { const rd = core.ready(); persist(rd); sendAll(rd.send); apply(rd.apply); core.advance(rd); }
+ * while (core.hasReady()) {
+ *   const rd = core.ready();
+ *   sendAll(rd.send); apply(rd.apply); core.advance(rd);
+ *   persist(rd, () => { core.persisted(rd); sendAll(rd.sendAfterPersist); }); // in order
+ * }
  */
 export class RaftCore {
   readonly #s: CoreState;
   #prevHard: HardState;
   #outstanding = false;
-  #deferred = false;
+  /** Readies handed out and not yet `persisted()`, oldest first (to check the host's order). */
+  readonly #unpersisted: Ready[] = [];
 
   constructor(config: RaftConfig, storage: RaftStorageView) {
     const settings = defaults(config);
@@ -58,7 +65,8 @@ export class RaftCore {
       electionElapsed: 0, randomizedElectionTicks: 0, heartbeatElapsed: 0, now: 0,
       votes: new Map(), progress: new Map(), leadTransferee: null, transferElapsed: 0,
       pendingConfIndex: logIndex(0), pendingTimerIndex: logIndex(0), needBcast: false, readHeartbeatPending: false, timeoutNowSent: false, pendingPromotions: new Set(), heartbeatSeq: 0, seqSentTick: new Map(),
-      pendingReads: [], readsBeforeCommit: [], pendingProposals: new Map(), refusedIds: new Set(), msgs: [], readStates: [],
+      pendingReads: [], readsBeforeCommit: [], pendingProposals: new Map(), refusedIds: new Set(), msgs: [], msgsAfterPersist: [],
+      resetCampaign: false, readStates: [],
       proposalResults: [], pendingSnapshot: undefined, incoming: undefined,
     };
     const s = this.#s;
@@ -84,18 +92,29 @@ export class RaftCore {
 
   // ---- inputs -------------------------------------------------------------------------------
 
-  /** Advances logical time by one tick of `tickMs`. */
-  tick(): void {
+  /**
+   * Advances logical time by `ticks` ticks of `tickMs` (the host counts them from its clock, so
+   * a stalled event loop or a suspended process shows up here as a count above one). The whole
+   * span counts toward timeouts and the lease; timeouts that fall inside it act once, at its end.
+   */
+  tick(ticks = 1): void {
+    raftAssert(Number.isSafeInteger(ticks) && ticks >= 0, 'tick count must be a non-negative integer');
+    if (ticks === 0) return;
     const s = this.#s;
-    s.now++;
-    if (s.role === 'leader') replication.tickLeader(s);
-    else election.tickElection(s);
+    s.now += ticks;
+    if (s.role === 'leader') replication.tickLeader(s, ticks);
+    else election.tickElection(s, ticks);
   }
 
-  /** Handles one message from a peer. Messages for another cluster or node are dropped. */
+  /**
+   * Handles one message from a peer, or this node's own vote (a self-addressed voteReply from
+   * `sendAfterPersist`, which the host steps back once durable). Messages for another cluster or
+   * node are dropped.
+   */
   step(msg: RaftMessage): void {
     const s = this.#s;
-    if (msg.clusterId !== s.clusterId || msg.to !== s.id || msg.from === s.id) return;
+    if (msg.clusterId !== s.clusterId || msg.to !== s.id) return;
+    if (msg.from === s.id && msg.kind !== 'voteReply') return;
     if (!election.stepTerm(s, msg)) return;
     switch (msg.kind) {
       case 'preVote':
@@ -131,6 +150,15 @@ export class RaftCore {
   /** Starts an election now (etcd MsgHup), through pre-vote when enabled. */
   campaign(): void {
     election.campaign(this.#s, false);
+  }
+
+  /**
+   * The transport saw the connection from `node` close or reset (its process probably died): a
+   * follower of `node` pre-votes at once instead of waiting for its election timeout (see
+   * election.peerLost for why this cannot disrupt a healthy leader).
+   */
+  peerLost(node: NodeId): void {
+    election.peerLost(this.#s, node);
   }
 
   /** Proposes application data; the outcome arrives in a later Ready's `proposalResults`. */
@@ -174,11 +202,15 @@ export class RaftCore {
     if (this.#outstanding) return false;
     replication.flush(s);
     return !sameHard(this.#hard(), this.#prevHard) || s.log.unstableEntries().length > 0
-      || s.pendingSnapshot !== undefined || s.msgs.length > 0 || s.log.nextApply().length > 0
-      || s.readStates.length > 0 || s.proposalResults.length > 0;
+      || s.pendingSnapshot !== undefined || s.msgs.length > 0 || s.msgsAfterPersist.length > 0
+      || s.log.nextApply().length > 0 || s.readStates.length > 0 || s.proposalResults.length > 0;
   }
 
-  /** Takes the next batch of work. Call `advance(ready)` once it is done. */
+  /**
+   * Takes the next batch of work. Call `advance(ready)` once it is taken in hand (messages in
+   * `send` sent, `apply` applied, the write started), then `persisted(ready)` once its write is
+   * durable. Entries handed out here are never handed out again, unless a truncation replaces them.
+   */
   ready(): Ready {
     const s = this.#s;
     raftAssert(!this.#outstanding, 'ready() called before advance() of the previous Ready');
@@ -187,44 +219,59 @@ export class RaftCore {
     const hard = this.#hard();
     const hardChanged = !sameHard(hard, this.#prevHard);
     const append = s.log.unstableEntries();
-    const deferPersist = s.settings.skipPersistBeforeSend && !this.#deferred && s.msgs.length > 0
-      && (hardChanged || append.length > 0);
-    this.#deferred = deferPersist;
-    if (deferPersist) {
-      // Test fault: hand out the messages now and the state they depend on only in the next
-      // Ready (never twice in a row, so the fault breaks safety without starving progress).
-      const send = s.msgs;
-      s.msgs = [];
-      return { append: [], installSnapshot: false, send, apply: [], readStates: [], proposalResults: [] };
-    }
     const snap = s.pendingSnapshot;
     s.pendingSnapshot = undefined;
     const apply = s.log.nextApply();
     requests.resolveApplied(s, apply, snap?.install === true ? snap.snapshot.meta.index : undefined);
-    const last = apply.at(-1);
-    if (last !== undefined) s.log.applied = last.index;
+    const lastApplied = apply.at(-1);
+    if (lastApplied !== undefined) s.log.applied = lastApplied.index;
+    const lastAppended = append.at(-1);
+    if (lastAppended !== undefined) s.log.acceptInProgress(lastAppended.index);
+    let send = s.msgs;
+    let sendAfterPersist = s.msgsAfterPersist;
+    if (s.settings.skipPersistBeforeSend) {
+      // Test fault: acknowledgements (votes, append and snapshot answers) leave before the state
+      // they vouch for is durable (breaks §3.8). The self-vote stays: it is not sent anywhere.
+      send = [...send, ...sendAfterPersist.filter((m) => m.to !== s.id)];
+      sendAfterPersist = sendAfterPersist.filter((m) => m.to === s.id);
+    }
     const rd: Ready = {
       ...(hardChanged ? { hardState: hard } : {}),
       append,
       ...(snap !== undefined ? { snapshot: snap.snapshot } : {}),
       installSnapshot: snap?.install ?? false,
-      send: s.msgs,
+      send,
+      sendAfterPersist,
       apply,
       readStates: s.readStates,
       proposalResults: s.proposalResults,
     };
     this.#prevHard = hard;
     s.msgs = [];
+    s.msgsAfterPersist = [];
     s.readStates = [];
     s.proposalResults = [];
+    this.#unpersisted.push(rd);
     return rd;
   }
 
-  /** Acknowledges that `rd` was persisted, sent and applied. */
+  /** Releases `rd`: the next `ready()` may be taken while its write is still in flight. */
   advance(rd: Ready): void {
-    const s = this.#s;
-    raftAssert(this.#outstanding, 'advance() without ready()');
+    raftAssert(this.#outstanding && this.#unpersisted.includes(rd), 'advance() without ready()');
     this.#outstanding = false;
+  }
+
+  /**
+   * `rd`'s hardState, entries and snapshot are durable. Called for every Ready, in the order they
+   * were taken (the LogStore completes writes in order; a Ready with nothing to write is
+   * "durable" once every earlier one is). Entries become stable, and so count for the leader's
+   * own match (thesis §10.2.1: it replicated them while its own write was in flight) and may be
+   * applied. The host sends `rd.sendAfterPersist` after this call.
+   */
+  persisted(rd: Ready): void {
+    const s = this.#s;
+    raftAssert(this.#unpersisted[0] === rd, 'persisted() out of order or twice');
+    this.#unpersisted.shift();
     const last = rd.append.at(-1);
     if (last !== undefined) s.log.stableTo(last.index, last.term);
     if (s.role === 'leader') replication.onSelfStable(s);

@@ -40,6 +40,7 @@ export function becomeFollower(s: CoreState, t: Term, leader: NodeId | null, kee
   s.leader = leader;
   s.votes.clear();
   s.leadTransferee = null;
+  s.resetCampaign = false;
   if (!keepTimer || wasLeader) resetElectionTimer(s);
   if (wasLeader) {
     s.progress.clear();
@@ -48,9 +49,14 @@ export function becomeFollower(s: CoreState, t: Term, leader: NodeId | null, kee
   }
 }
 
-/** Election timeout on a non-leader: campaign if this node may vote. */
-export function tickElection(s: CoreState): void {
-  s.electionElapsed++;
+/**
+ * `ticks` of time on a non-leader: at the election timeout, campaign if this node may vote.
+ * After a stalled event loop `ticks` is large: the time counts in full (so this server stops
+ * refusing votes, §4.2.3, as its real clock says it should), but one campaign starts, at the
+ * end: nothing could have been received in between, so earlier campaigns would change nothing.
+ */
+export function tickElection(s: CoreState, ticks: number): void {
+  s.electionElapsed += ticks;
   if (s.electionElapsed >= s.randomizedElectionTicks) {
     resetElectionTimer(s);
     campaign(s, false);
@@ -86,11 +92,13 @@ function committedConfig(s: CoreState): Membership {
  * touching its term, so a partitioned node that rejoins cannot force the cluster into a new term.
  * A transfer (TimeoutNow) skips pre-vote: the leader asked for it.
  */
-export function campaign(s: CoreState, transfer: boolean): void {
+export function campaign(s: CoreState, transfer: boolean, reset = false): void {
   if (!mayCampaign(s) || s.role === 'leader') return;
   if (s.settings.preVote && !transfer) {
     s.role = 'preCandidate';
     s.leader = null;
+    s.resetCampaign = reset;
+    // A pre-vote changes no durable state, so our own counts at once.
     s.votes = new Map([[s.id, true]]);
     resetElectionTimer(s);
     if (voteResult(s.config.voters, s.votes) === 'won') {
@@ -106,17 +114,23 @@ export function campaign(s: CoreState, transfer: boolean): void {
   becomeCandidate(s, transfer);
 }
 
+/**
+ * Votes for itself in a new term. Its own vote counts only once the new term and vote are
+ * durable (§3.8): it is a self-addressed voteReply in the after-persist list, which the host
+ * steps back into this core after the write (etcd). Until then the candidate cannot lead, even
+ * with every other grant in: a leader whose term is not on disk could crash, restart in the
+ * previous term, win the same term again and append different entries at indexes its first
+ * incarnation already sent out (two entries with one index and term, against Log Matching).
+ */
 function becomeCandidate(s: CoreState, transfer: boolean): void {
   s.role = 'candidate';
   s.term = mkTerm(s.term + 1);
   s.vote = s.id;
   s.leader = null;
-  s.votes = new Map([[s.id, true]]);
+  s.resetCampaign = false;
+  s.votes = new Map();
   resetElectionTimer(s);
-  if (voteResult(s.config.voters, s.votes) === 'won') {
-    replication.becomeLeader(s);
-    return;
-  }
+  send(s, s.id, { kind: 'voteReply', granted: true });
   for (const v of s.config.voters) {
     if (v === s.id) continue;
     send(s, v, { kind: 'vote', lastIndex: s.log.lastIndex(), lastTerm: s.log.lastTerm(), transfer });
@@ -169,9 +183,16 @@ export function handleVoteRequest(s: CoreState, msg: VoteMsg | PreVoteMsg): void
     || (s.vote === null && s.leader === null)
     || (pre && msg.term > s.term)
     || (!pre && s.settings.voteTwiceInTerm);
-  const granted = canVote && s.log.isUpToDate(msg.lastIndex, msg.lastTerm);
+  let granted = canVote && s.log.isUpToDate(msg.lastIndex, msg.lastTerm);
   if (pre) {
+    // Two followers that saw their leader's connection reset both pre-vote at once; if both
+    // went on to a real vote they would split it and wait out a timeout. So while campaigning
+    // on a reset, grant only a peer at least as good (longer log, else lower id) and yield to it:
+    // exactly one of them goes on. Refusing a pre-vote is always safe (it only delays).
+    const yields = s.role === 'preCandidate' && s.resetCampaign;
+    if (yields) granted = granted && betterCandidate(s, msg);
     send(s, msg.from, { kind: 'preVoteReply', granted }, granted ? msg.term : s.term);
+    if (yields && granted) becomeFollower(s, s.term, null);
     return;
   }
   send(s, msg.from, { kind: 'voteReply', granted });
@@ -188,10 +209,34 @@ export function handleVoteReply(s: CoreState, msg: VoteReplyMsg | PreVoteReplyMs
   const r = voteResult(s.config.voters, s.votes);
   if (r === 'won') {
     if (s.role === 'preCandidate') becomeCandidate(s, false);
-    else replication.becomeLeader(s);
+    // Not before our own vote is durable (see becomeCandidate), even if others made a majority.
+    else if (s.votes.get(s.id) === true) replication.becomeLeader(s);
   } else if (r === 'lost') {
     becomeFollower(s, s.term, null);
   }
+}
+
+/** True if the pre-vote `msg` comes from a candidate at least as good as this one (see handleVoteRequest). */
+function betterCandidate(s: CoreState, msg: PreVoteMsg): boolean {
+  const myTerm = s.log.lastTerm();
+  const myIndex = s.log.lastIndex();
+  if (msg.lastTerm !== myTerm) return msg.lastTerm > myTerm;
+  if (msg.lastIndex !== myIndex) return msg.lastIndex > myIndex;
+  return msg.from < s.id;
+}
+
+/**
+ * The transport saw the connection from `node` close or reset: its process probably died. A
+ * follower of `node` starts a pre-vote at once instead of waiting out its election timeout.
+ * Campaigning, it has forgotten its leader, so it grants the others that saw the same reset
+ * (their pre-vote, then the vote); a member still hearing from `node` ignores them (§4.2.3,
+ * §9.6), so one broken connection never unseats a healthy leader: the pre-vote fails and the
+ * next heartbeat makes this node a follower again. Without pre-vote nothing happens: a real
+ * vote would raise the term, and a higher term deposes a healthy leader.
+ */
+export function peerLost(s: CoreState, node: NodeId): void {
+  if (s.role !== 'follower' || s.leader !== node || !s.settings.preVote) return;
+  campaign(s, false, true);
 }
 
 /** TimeoutNow (§3.10): campaign at once, flagged as a transfer. */

@@ -4,11 +4,14 @@
  * because the whole post-snapshot log is kept in memory, as OVS raft.c does).
  *
  *        snapshot          entries (in memory)
- *   [ 1 .. snap.index ] [ snap.index+1 ........................ last ]
- *                                    ^applied   ^commit   ^stable
- *   invariants: snap.index <= applied <= commit;  applied <= stable
- *   (stable: every entry up to it is durable; the rest is in the next Ready's `append`.
- *    commit may run ahead of stable on a follower, but only stable entries are applied.)
+ *   [ 1 .. snap.index ] [ snap.index+1 ........................................ last ]
+ *                                    ^applied   ^commit   ^stable   ^inProgress
+ *   invariants: snap.index <= applied <= commit;  applied <= stable <= inProgress <= last
+ *   (stable: every entry up to it is durable. inProgress: every entry up to it was handed to the
+ *    host in some Ready's `append` and is being written; the rest goes in the next Ready, so the
+ *    host, which may have several writes in flight, never gets the same entry twice (etcd
+ *    unstable.offsetInProgress). commit may run ahead of stable on a follower, and on a leader
+ *    whose followers out-ran its own disk (thesis §10.2.1), but only stable entries are applied.)
  */
 import { raftAssert } from './assert.js';
 import type { EntryId, LogEntry, LogIndex, Snapshot, SnapshotMeta, Term } from './types.js';
@@ -32,6 +35,8 @@ export class RaftLog {
   committed: LogIndex;
   applied: LogIndex;
   stable: LogIndex;
+  /** Last entry handed out for writing (>= stable); see the diagram above. */
+  inProgress: LogIndex;
 
   constructor(snap: SnapshotMeta, snapshot: Snapshot | undefined, entries: readonly LogEntry[], committed: LogIndex) {
     this.snap = snap;
@@ -42,6 +47,7 @@ export class RaftLog {
     }
     for (const e of this.entries) this.#ids.set(e.id, e.index);
     this.stable = this.lastIndex();
+    this.inProgress = this.stable;
     this.committed = logIndex(Math.max(snap.index, Math.min(committed, this.lastIndex())));
     this.applied = snap.index;
   }
@@ -173,7 +179,10 @@ export class RaftLog {
     raftAssert(i > this.committed && i > this.snap.index, 'truncating committed entries');
     this.#forget(this.entries.slice(i - this.snap.index - 1));
     this.entries.length = i - this.snap.index - 1;
+    // The replaced suffix is written again (the store truncates at the new entries' first index);
+    // a completion of the old write must not mark the new entries durable (stableTo's term check).
     if (this.stable >= i) this.stable = logIndex(i - 1);
+    if (this.inProgress >= i) this.inProgress = logIndex(i - 1);
   }
 
   commitTo(i: number): boolean {
@@ -183,14 +192,28 @@ export class RaftLog {
     return true;
   }
 
-  /** Entries not yet durable. */
+  /** Entries neither durable nor being written: what the next Ready hands out. */
   unstableEntries(): LogEntry[] {
-    return this.stable >= this.lastIndex() ? [] : this.slice(Math.max(this.stable + 1, this.firstIndex()), this.lastIndex() + 1);
+    const from = Math.max(this.inProgress + 1, this.firstIndex());
+    return from > this.lastIndex() ? [] : this.slice(from, this.lastIndex() + 1);
   }
 
-  /** Marks entries up to (i, t) durable, if the log still has that entry (it may have been truncated). */
+  /** Entries up to `i` were handed to the host for writing. */
+  acceptInProgress(i: LogIndex): void {
+    raftAssert(i >= this.inProgress && i <= this.lastIndex(), 'in-progress index out of range');
+    this.inProgress = i;
+  }
+
+  /**
+   * Marks entries up to (i, t) durable, if the log still has that entry: a truncation since the
+   * write was handed out replaced it, and the replacement is not durable yet. Writes complete
+   * in order, so every entry below a durable (i, t) is durable too (Log Matching, §3.5).
+   */
   stableTo(i: LogIndex, t: Term): void {
-    if (this.matchTerm(i, t) && i > this.stable) this.stable = i;
+    if (this.matchTerm(i, t) && i > this.stable) {
+      this.stable = i;
+      if (this.inProgress < i) this.inProgress = i;
+    }
   }
 
   /** Committed, durable, not yet applied entries. */
@@ -221,6 +244,7 @@ export class RaftLog {
     this.committed = meta.index;
     this.applied = meta.index;
     this.stable = meta.index;
+    this.inProgress = meta.index;
   }
 }
 

@@ -103,4 +103,12 @@ export interface TimerPort {
   nowMs(): number;
   /** Calls `fn` after `ms`; returns a function that cancels it. */
   setTimer(ms: number, fn: () => void): () => void;
+  /**
+   * Optional: calls `fn` once the I/O callbacks already due have run (setImmediate in
+   * production). Given, the host handles every input that arrives in one event-loop turn and
+   * takes one Ready for all of them: 64 proposals from 64 client sockets become one disk write
+   * and one append per follower instead of 64. Absent (the simulator), it takes a Ready after
+   * every input.
+   */
+  defer?(fn: () => void): void;
 }

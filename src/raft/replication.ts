@@ -33,9 +33,14 @@ export function becomeLeader(s: CoreState): void {
   s.timeoutNowSent = false;
   syncProgress(s);
   // Entries of earlier terms may hold uncommitted config/timer changes: one change at a time.
-  s.pendingConfIndex = s.log.lastIndex();
   s.pendingTimerIndex = s.log.lastIndex();
   appendEntries(s, [{ kind: 'noop', data: new Uint8Array(0) }]);
+  // No configuration change before an entry of this term is committed (Ongaro, raft-dev 2015,
+  // the fix to single-server changes): otherwise two leaders of different terms, each holding a
+  // different uncommitted one-server change of the same configuration, can commit with
+  // majorities that do not overlap. (The simulator found exactly that: n1 removed n2 right
+  // after its election, while n2's log held an uncommitted removal of n4 from an earlier term.)
+  s.pendingConfIndex = s.log.lastIndex();
   bcastAppend(s, true);
 }
 
@@ -67,10 +72,14 @@ export function appendEntries(s: CoreState, items: readonly { kind: EntryKind; d
   return out;
 }
 
-/** Leader tick: check-quorum, transfer timeout, heartbeats. */
-export function tickLeader(s: CoreState): void {
-  s.heartbeatElapsed++;
-  s.electionElapsed++;
+/**
+ * `ticks` of time on a leader: check-quorum, transfer timeout, heartbeats. After a stalled event
+ * loop `ticks` is large: `now` (and so the lease, §6.4.1) moves by all of it, but one check and
+ * one heartbeat round run, at the end, since nothing was received or sent in between.
+ */
+export function tickLeader(s: CoreState, ticks: number): void {
+  s.heartbeatElapsed += ticks;
+  s.electionElapsed += ticks;
   const et = electionTicks(s);
   if (s.electionElapsed >= et) {
     s.electionElapsed = 0;
@@ -83,7 +92,8 @@ export function tickLeader(s: CoreState): void {
       }
     }
   }
-  if (s.leadTransferee !== null && ++s.transferElapsed >= et) s.leadTransferee = null;
+  s.transferElapsed += ticks;
+  if (s.leadTransferee !== null && s.transferElapsed >= et) s.leadTransferee = null;
   if (s.heartbeatElapsed >= heartbeatTicks(s)) {
     s.heartbeatElapsed = 0;
     bcastHeartbeat(s);

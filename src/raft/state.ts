@@ -97,7 +97,16 @@ export interface CoreState {
    * node has become leader since: the proposer was told "dropped" and may re-run it.
    */
   refusedIds: Set<EntryId>;
+  /** Messages that may leave at once (Ready.send). */
   msgs: RaftMessage[];
+  /** Messages that acknowledge durable state: they leave once this Ready is durable (Ready.sendAfterPersist). */
+  msgsAfterPersist: RaftMessage[];
+  /**
+   * This node's current pre-vote was started by `peerLost` (its leader's connection reset), not
+   * by its timer; it yields to a no-worse peer that does the same, so two followers that saw the
+   * same reset do not split the vote.
+   */
+  resetCampaign: boolean;
   readStates: ReadState[];
   proposalResults: ProposalResult[];
   /** Snapshot to persist in the next Ready, and whether it came from the leader. */
@@ -133,9 +142,23 @@ export function heartbeatTicks(s: CoreState): number {
   return Math.max(1, Math.floor(electionTicks(s) / 3));
 }
 
-/** Queues a message, filling in the header. */
+/**
+ * True for the messages that acknowledge durable state: a vote grant or refusal (the vote and
+ * term must survive a crash, §3.8), an append answer (the follower's match index counts toward
+ * commitment) and a snapshot answer. They wait for the Ready that produced them to be durable
+ * (etcd msgsAfterAppend). Everything else (appends and heartbeats from a leader, §10.2.1;
+ * heartbeat replies; pre-votes and their answers, which promise nothing; ReadIndex, forwarded
+ * proposals, TimeoutNow) may leave at once, so it never waits behind an fsync.
+ */
+export function needsPersist(kind: RaftMessage['kind']): boolean {
+  return kind === 'voteReply' || kind === 'appendReply' || kind === 'snapshotReply';
+}
+
+/** Queues a message, filling in the header, in the list its kind belongs to. */
 export function send(s: CoreState, to: NodeId, body: MessageBody, msgTerm: Term = s.term): void {
-  s.msgs.push({ ...body, from: s.id, to, clusterId: s.clusterId, term: msgTerm });
+  const m: RaftMessage = { ...body, from: s.id, to, clusterId: s.clusterId, term: msgTerm };
+  if (needsPersist(m.kind)) s.msgsAfterPersist.push(m);
+  else s.msgs.push(m);
 }
 
 /** Recomputes membership after the log changed below the current config entry. */

@@ -62,6 +62,8 @@ export interface ClusteredHostOptions {
   readonly logger: Logger;
   /** Storage failed: stop the process rather than diverge. */
   readonly onFatal: (error: Error) => void;
+  /** Runs a function once the current turn's I/O callbacks have run (setImmediate); see TimerPort.defer. */
+  readonly defer?: (fn: () => void) => void;
   /** Raft tick length (default 20 ms). */
   readonly tickMs?: number;
   /** Commits kept for monitor_cond_since (default 100). */
@@ -125,10 +127,14 @@ export class ClusteredHost implements DatabaseBackend {
   #ridCounter = 0;
   readonly #ridPrefix: string;
   #blocked: Pending[] = [];
+  /** Writes that arrived before this (joining) member had any contents. */
+  #beforeContents: Pending[] = [];
   readonly #listeners = new Set<(c: AppliedCommit) => void>();
   readonly #convertListeners = new Set<() => void>();
   readonly #statusListeners = new Set<() => void>();
   #statusKey = '';
+  #statusIndex = 0;
+  #statusIndexMs = 0;
   #closed = false;
   #cancelPoll: (() => void) | undefined;
   #lastJoinMs = -Infinity;
@@ -233,6 +239,11 @@ export class ClusteredHost implements DatabaseBackend {
           return true;
         },
       };
+    }
+    if (!this.#hasContents()) {
+      // A member still joining has no database yet: hold writes until the snapshot arrives.
+      this.#beforeContents.push(p);
+      return FINISHED;
     }
     if (this.#run(p)) return FINISHED;
     this.#block(p);
@@ -501,7 +512,7 @@ export class ClusteredHost implements DatabaseBackend {
   #startRaft(cid: string): void {
     this.#o.net.setClusterId(cid);
     const clock = this.#o.clock;
-    const timers = { setTimer: (ms: number, fn: () => void) => clock.setTimer(ms, fn), nowMs: () => clock.nowMs() };
+    const timers = { setTimer: (ms: number, fn: () => void) => clock.setTimer(ms, fn), nowMs: () => clock.nowMs(), ...(this.#o.defer !== undefined ? { defer: this.#o.defer } : {}) };
     const host: RaftHost = new RaftHost({
       config: { id: nodeId(this.#meta.sid), clusterId: cid, tickMs: this.#o.tickMs ?? 20 },
       store: this.#o.store,
@@ -683,6 +694,7 @@ export class ClusteredHost implements DatabaseBackend {
     this.#checkRole();
     this.#releaseForwarded();
     this.#reads.onApplied();
+    this.#releaseBeforeContents();
     this.#retryBlocked();
     this.#maybeSnapshot();
   }
@@ -729,6 +741,11 @@ export class ClusteredHost implements DatabaseBackend {
       }
     }
     if (this.#held.length > 0) this.#releaseHeld(e.id);
+  }
+
+  #releaseBeforeContents(): void {
+    if (this.#beforeContents.length === 0 || !this.#hasContents()) return;
+    for (const p of this.#beforeContents.splice(0)) if (!this.#run(p)) this.#block(p);
   }
 
   #releaseHeld(applied: string): void {
@@ -795,9 +812,15 @@ export class ClusteredHost implements DatabaseBackend {
       this.#o.logger.log('INFO', 'raft', `${this.name}: leader in term ${core.term}, serving writes at index ${core.appliedIndex}`);
       this.#retryBlocked();
     }
-    const key = JSON.stringify(this.status());
-    if (key !== this.#statusKey) {
+    // _Server is rewritten (and every IDL monitoring it notified) when the role, leader or
+    // connection changes at once; the applied index alone is published at most once a second.
+    const st = this.status();
+    const key = `${st.connected} ${st.leader} ${st.cid ?? ''}`;
+    const now = this.#nowMs();
+    if (key !== this.#statusKey || (st.index !== this.#statusIndex && now - this.#statusIndexMs >= 1000)) {
       this.#statusKey = key;
+      this.#statusIndex = st.index ?? 0;
+      this.#statusIndexMs = now;
       for (const l of this.#statusListeners) l();
     }
   }

@@ -48,6 +48,15 @@ function optional(v: Json | undefined): Json {
   return v === undefined ? ['set', []] : v;
 }
 
+/** The canonical text of each schema object: a schema changes only through convert (a new object). */
+const schemaTexts = new WeakMap<object, string>();
+
+function schemaText(schema: DatabaseSchema): string {
+  let t = schemaTexts.get(schema);
+  if (t === undefined) schemaTexts.set(schema, (t = canonicalJson(schema.json)));
+  return t;
+}
+
 function rowJson(src: ServerRowSource): { [k: string]: Json } {
   const st = src.status();
   return {
@@ -55,7 +64,7 @@ function rowJson(src: ServerRowSource): { [k: string]: Json } {
     model: st.model,
     connected: st.connected,
     leader: st.leader,
-    schema: canonicalJson(src.schema().json),
+    schema: schemaText(src.schema()),
     cid: optional(st.cid === undefined ? undefined : ['uuid', st.cid]),
     sid: optional(st.sid === undefined ? undefined : ['uuid', st.sid]),
     index: optional(st.index),
@@ -85,7 +94,7 @@ export class ServerDatabase {
   add(src: ServerRowSource): void {
     const uuid = this.#newUuid();
     const row = rowJson(src);
-    this.#rows.set(src.name, { uuid, text: canonicalJson(row), src });
+    this.#rows.set(src.name, { uuid, text: JSON.stringify(row), src });
     this.host.commitRecord({ Database: { [uuid]: { ...row, _version: ['uuid', this.#newUuid()] } } });
   }
 
@@ -103,7 +112,8 @@ export class ServerDatabase {
     let any = false;
     for (const r of this.#rows.values()) {
       const row = rowJson(r.src);
-      const text = canonicalJson(row);
+      // The schema is compared by its text, not re-canonicalised inside the row.
+      const text = JSON.stringify(row);
       if (text === r.text) continue;
       r.text = text;
       changed[r.uuid] = { ...row, _version: ['uuid', this.#newUuid()] };

@@ -16,7 +16,7 @@ import { logIndex, term } from '../raft/types.js';
 import {
   KEY_KIND, KIND_CLUSTERED, RAFT_FORMAT_VERSION, RAFT_KEY_FORMAT, RAFT_KEY_HARD_STATE, RAFT_KEY_META, RAFT_KEY_SNAPSHOT,
   RAFT_LOG_KEY_END, RAFT_LOG_KEY_MIN, RAFT_PIECE_KEY_END, RAFT_PIECE_KEY_MIN, SNAPSHOT_PIECE_BYTES,
-  parseRaftLogKey, parseRaftPieceKey, raftLogKey, raftPiecePrefix,
+  parseRaftLogKey, parseRaftPieceKey, raftLogKey, raftPiecePrefix, raftPiecePrefixEnd,
 } from './raft-keys.js';
 import { KEY_FORMAT } from './keys.js';
 import type { ClusterMeta, SnapshotManifest } from './raft-values.js';
@@ -95,7 +95,7 @@ async function readSnapshotData(db: Level<string, string>, m: SnapshotManifest):
   const prefix = raftPiecePrefix(m.id);
   let piece = 0;
   let offset = 0;
-  for await (const [key, value] of db.iterator<string, Buffer>({ gte: prefix, lt: `${prefix.slice(0, -1)};`, valueEncoding: 'buffer' })) {
+  for await (const [key, value] of db.iterator<string, Buffer>({ gte: prefix, lt: raftPiecePrefixEnd(m.id), valueEncoding: 'buffer' })) {
     const parsed = parseRaftPieceKey(key);
     if (parsed === undefined || parsed.piece !== piece) throw new CorruptValueError(what, `piece ${piece} missing`);
     if (pieceCrc(value) !== m.crcs[piece]) throw new CorruptValueError(`${what} piece ${piece}`, 'checksum mismatch');

@@ -75,9 +75,14 @@ export function parseRaftLogKey(key: string): number | undefined {
 export const RAFT_PIECE_KEY_MIN = 'r:sd:';
 export const RAFT_PIECE_KEY_END = 'r:sd;';
 
-/** The key prefix of snapshot `id`'s pieces; past-the-end is the same with ';' for the last ':'. */
+/** The key prefix of snapshot `id`'s pieces. */
 export function raftPiecePrefix(id: number): string {
   return `r:sd:${digits(id, INDEX_DIGITS, 'snapshot id')}:`;
+}
+
+/** Past-the-end key of snapshot `id`'s pieces (';' sorts right after ':'). */
+export function raftPiecePrefixEnd(id: number): string {
+  return `r:sd:${digits(id, INDEX_DIGITS, 'snapshot id')};`;
 }
 
 /** The key of piece `piece` of snapshot `id`. */

@@ -16,6 +16,8 @@
  *
  * The other values are JSON text, validated field by field on the way in.
  */
+import { addressBook } from '../raft/codec.js';
+import { withAddresses } from '../raft/membership.js';
 import type { EntryKind, HardState, LogEntry, Membership, NodeId, SnapshotMeta } from '../raft/types.js';
 import { entryId, logIndex, nodeId, term } from '../raft/types.js';
 import { crc32, crc32Update } from './journal-frame.js';
@@ -177,7 +179,13 @@ function decodeMembership(v: unknown): Membership | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const voters = nodeIds((v as Record<string, unknown>)['voters']);
   const learners = nodeIds((v as Record<string, unknown>)['learners']);
-  return voters === undefined || learners === undefined ? undefined : { voters, learners };
+  if (voters === undefined || learners === undefined) return undefined;
+  const raw = (v as Record<string, unknown>)['addresses'];
+  if (raw === undefined) return { voters, learners };
+  // Where each member listens (create-cluster writes the founder's; snapshots carry them all).
+  const addresses = addressBook(raw);
+  if (addresses === undefined) return undefined;
+  return withAddresses({ voters, learners }, addresses);
 }
 
 export function decodeManifest(text: string): SnapshotManifest {

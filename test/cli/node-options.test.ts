@@ -16,7 +16,7 @@ describe('server node options', () => {
     expect(shebang).toBe(`#!/usr/bin/env -S node ${SERVER_NODE_OPTIONS.join(' ')}`);
     const pkg: unknown = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     const start = typeof pkg === 'object' && pkg !== null && 'scripts' in pkg && typeof pkg.scripts === 'object' && pkg.scripts !== null && 'start' in pkg.scripts ? pkg.scripts.start : undefined;
-    expect(start).toBe(`npm run build --silent && node ${SERVER_NODE_OPTIONS.join(' ')} dist/src/cli/main.js server --demo`);
+    expect(start).toBe(`npm run build --silent && node ${SERVER_NODE_OPTIONS.join(' ')} dist/src/cli/main.js cluster up cluster-configs/local-3.json`);
   });
 
   it('the built executable, started as the kernel starts it from its first line, runs with them', async () => {

@@ -43,6 +43,7 @@ describe('a 3-member cluster of real processes', () => {
   beforeAll(async () => {
     cluster = await TestCluster.create(3);
     await cluster.startAll();
+    await cluster.ready(DB);
   }, 60_000);
   afterAll(async () => {
     await cluster?.destroy();

@@ -74,7 +74,7 @@ describe('leader SIGKILL under concurrent writes', () => {
   beforeAll(async () => {
     cluster = await TestCluster.create(3);
     await cluster.startAll();
-    await cluster.leader(DB);
+    await cluster.ready(DB);
   }, 60_000);
   afterAll(async () => {
     await cluster?.destroy();

@@ -4,11 +4,6 @@
  * own `ovsdb-ts server` process on loopback, with a control socket per member.
  */
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import type { JsonObject } from '../../src/base/json.js';
-import { encodeSnapshotFrom } from '../../src/ovsdb/raft-payload.js';
-import { logIndex, nodeId, term } from '../../src/raft/index.js';
-import { RaftDiskStore } from '../../src/storage/raft-disk-store.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliPath, ensureBuilt } from '../helpers/build.js';
@@ -55,20 +50,9 @@ export class TestCluster {
     }
     const first = c.members[0];
     if (first === undefined) throw new Error('a cluster needs a member');
-    const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as JsonObject;
-    const name = String(schema['name']);
-    const sid = randomUUID();
-    await RaftDiskStore.create(first.db, { name, cid: randomUUID(), sid, local: first.raftAddress, remotes: [] }, {
-      snapshot: {
-        meta: {
-          index: logIndex(1), term: term(1), config: { voters: [nodeId(sid)], learners: [], addresses: { [sid]: first.raftAddress } },
-          configIndex: logIndex(1), electionTimerMs, lastNormalId: null,
-        },
-        data: encodeSnapshotFrom(schema, []),
-      },
-      hardState: { term: term(1), vote: null, commit: logIndex(1) },
-    });
-    for (const m of c.members.slice(1)) await RaftDiskStore.create(m.db, { name, cid: null, sid: randomUUID(), local: m.raftAddress, remotes: [first.raftAddress] });
+    ovsdbTs(['tool', `--election-timer=${electionTimerMs}`, 'create-cluster', first.db, schemaPath, first.raftAddress]);
+    const name = ovsdbTs(['tool', 'db-name', first.db]).trim();
+    for (const m of c.members.slice(1)) ovsdbTs(['tool', 'join-cluster', m.db, name, m.raftAddress, first.raftAddress]);
     return c;
   }
 
@@ -78,6 +62,17 @@ export class TestCluster {
     m.proc = await spawnServer([
       `--remote=ptcp:${m.clientPort}:127.0.0.1`, `--unixctl=${m.ctl}`, `--log-file=${join(this.root, `m${i}.log`)}`, '-vconsole:off', ...extra, m.db,
     ], m.ctl);
+    // The control socket comes first (OVS order); wait for the client listener too.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        await (await RawClient.connect({ port: m.clientPort })).close();
+        return;
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
   }
 
   async startAll(): Promise<void> {
@@ -121,6 +116,19 @@ export class TestCluster {
     }
   }
 
+  /** Waits until every running member reports itself a full entry point for `dbName`. */
+  async ready(dbName: string, timeoutMs = 30_000): Promise<Member> {
+    const leader = await this.leader(dbName, timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    for (const m of this.running()) {
+      while (!(await this.serves(m, dbName).catch(() => false))) {
+        if (Date.now() > deadline) throw new Error(`member ${m.index} not serving ${dbName}\n${this.log(m.index)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    return leader;
+  }
+
   /** True if member m's _Server row for dbName says leader: true. */
   async serves(m: Member, dbName: string): Promise<boolean> {
     const c = await RawClient.connect({ port: m.clientPort });
@@ -130,6 +138,16 @@ export class TestCluster {
     } finally {
       await c.close();
     }
+  }
+
+  /** SIGTERM: a clean stop (a leader hands over first). Resolves with the exit status. */
+  async stopMember(i: number): Promise<number | string> {
+    const m = this.member(i);
+    const p = m.proc;
+    m.proc = undefined;
+    if (p === undefined) return 0;
+    p.proc.kill('SIGTERM');
+    return p.exited(15_000);
   }
 
   async killMember(i: number): Promise<void> {

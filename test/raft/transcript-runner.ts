@@ -15,6 +15,8 @@ interface Node {
   config: RaftConfig;
   lastState: string;
   manualSync: boolean;
+  /** Readies taken and not yet persisted, oldest first (RaftHost's queue). */
+  inFlight: { rd: Ready; durable: boolean }[];
 }
 
 const text = new TextDecoder();
@@ -90,39 +92,60 @@ export function runTranscript(script: string): string {
   };
 
   /**
-   * Runs one Ready the way RaftHost does: persist, and only once durable send, apply, advance.
+   * Runs one Ready the way RaftHost does: `send` leaves at once, the write starts, committed
+   * entries are applied; once the write (and every earlier one) is durable, `persisted` and then
+   * `sendAfterPersist` (printed "(after persist)"; the candidate's own vote is stepped back in).
    * Nodes added with sync=manual keep writes pending until `sync N` (and lose them on crash).
    */
+  const drainNode = (n: Node, c: RaftCore): void => {
+    for (let head = n.inFlight[0]; head?.durable === true && n.core === c; head = n.inFlight[0]) {
+      n.inFlight.shift();
+      c.persisted(head.rd);
+      for (const m of head.rd.sendAfterPersist) {
+        if (m.to === n.id) {
+          say(`${messageStr(m)} (after persist, own vote)`);
+          c.step(m);
+        } else {
+          say(`${messageStr(m)} (after persist)`);
+          queue.push(m);
+        }
+      }
+    }
+  };
   const processReady = (n: Node, rd: Ready): void => {
     const c = n.core;
     if (c === undefined) return;
     const w = rd.append.length > 0 ? ` entries ${rd.append[0]?.index}..${rd.append.at(-1)?.index}` : '';
     const hs = rd.hardState !== undefined ? ` hs=t${rd.hardState.term}/v${rd.hardState.vote ?? '-'}/c${rd.hardState.commit}` : '';
     const sn = rd.snapshot !== undefined ? ` snapshot=${rd.snapshot.meta.index}@${rd.snapshot.meta.term}${rd.installSnapshot ? ' install' : ''}` : '';
-    const durable = (): void => {
-      if (n.core !== c) return; // crashed meanwhile
-      if (w !== '' || hs !== '' || sn !== '') say(`${n.id} persist${hs}${w}${sn}`);
-      for (const m of rd.send) {
-        say(messageStr(m));
-        queue.push(m);
-      }
-      if (rd.apply.length > 0) say(`${n.id} apply ${rd.apply.map(entryStr).join(', ')}`);
-      for (const e of rd.apply) {
-        const prev = appliedAt.get(e.index);
-        if (prev !== undefined && prev !== e.id) say(`VIOLATION state machine safety: index ${e.index} applied as ${prev} and as ${e.id}`);
-        appliedAt.set(e.index, e.id);
-      }
-      for (const r of rd.readStates) say(`${n.id} read ${r.requestId} ${r.ok ? 'ok' : 'failed'} index=${r.index}`);
-      for (const r of rd.proposalResults) say(`${n.id} proposal ${r.id} ${r.outcome}${r.index !== undefined ? ` index=${r.index}` : ''}`);
-      c.advance(rd);
-    };
-    if (w === '' && hs === '' && sn === '') {
-      durable();
-      return;
+    for (const m of rd.send) {
+      say(messageStr(m));
+      queue.push(m);
     }
-    n.store.write({ entries: rd.append, ...(rd.hardState ? { hardState: rd.hardState } : {}), ...(rd.snapshot ? { snapshot: rd.snapshot } : {}) }, durable);
-    if (n.manualSync) say(`${n.id} writing${hs}${w}${sn} (not synced)`);
-    else n.store.sync();
+    c.advance(rd);
+    const unit = { rd, durable: false };
+    n.inFlight.push(unit);
+    if (w === '' && hs === '' && sn === '') {
+      unit.durable = true;
+      drainNode(n, c);
+    } else {
+      n.store.write({ entries: rd.append, ...(rd.hardState ? { hardState: rd.hardState } : {}), ...(rd.snapshot ? { snapshot: rd.snapshot } : {}) }, () => {
+        if (n.core !== c) return; // crashed meanwhile
+        say(`${n.id} persist${hs}${w}${sn}`);
+        unit.durable = true;
+        drainNode(n, c);
+      });
+      if (n.manualSync) say(`${n.id} writing${hs}${w}${sn} (not synced)`);
+      else n.store.sync();
+    }
+    if (rd.apply.length > 0) say(`${n.id} apply ${rd.apply.map(entryStr).join(', ')}`);
+    for (const e of rd.apply) {
+      const prev = appliedAt.get(e.index);
+      if (prev !== undefined && prev !== e.id) say(`VIOLATION state machine safety: index ${e.index} applied as ${prev} and as ${e.id}`);
+      appliedAt.set(e.index, e.id);
+    }
+    for (const r of rd.readStates) say(`${n.id} read ${r.requestId} ${r.ok ? 'ok' : 'failed'} index=${r.index}`);
+    for (const r of rd.proposalResults) say(`${n.id} proposal ${r.id} ${r.outcome}${r.index !== undefined ? ` index=${r.index}` : ''}`);
   };
   const processAll = (): boolean => {
     let any = false;
@@ -197,7 +220,7 @@ export function runTranscript(script: string): string {
       ...(bootstrap !== undefined ? { bootstrapVoters: bootstrap } : {}),
     };
     const store = new MemoryLogStore();
-    const n: Node = { id: nodeId(id), store, core: new RaftCore(config, store), config, lastState: '', manualSync: o.get('sync') === 'manual' };
+    const n: Node = { id: nodeId(id), store, core: new RaftCore(config, store), config, lastState: '', manualSync: o.get('sync') === 'manual', inFlight: [] };
     nodes.set(id, n);
     return n;
   };
@@ -224,6 +247,8 @@ export function runTranscript(script: string): string {
         break;
       }
       case 'campaign': live(a0).campaign(); break;
+      // The transport of node a0 saw the connection from node args[1] reset (RaftHost.peerLost).
+      case 'peer-lost': live(a0).peerLost(nodeId(args[1] ?? '')); break;
       case 'tick': {
         const times = Number((args[1] ?? 'x1').slice(1));
         const targets = a0 === 'all' ? [...nodes.values()].filter((n) => n.core !== undefined) : [node(a0)];
@@ -277,6 +302,7 @@ export function runTranscript(script: string): string {
       case 'crash': {
         const n = node(a0);
         n.core = undefined;
+        n.inFlight = [];
         n.store.crash();
         // Messages already sent stay in flight; those addressed to it are lost.
         queue = queue.filter((m) => m.to !== a0);
@@ -285,6 +311,7 @@ export function runTranscript(script: string): string {
       case 'restart': {
         const n = node(a0);
         n.core = new RaftCore(n.config, n.store);
+        n.inFlight = [];
         break;
       }
       case 'compact': {

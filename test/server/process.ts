@@ -31,7 +31,7 @@ export interface Proc {
 /** Spawns `ovsdb-ts server ARGS` and waits for `waitFor` (a unix socket) to accept. */
 export async function spawnServer(args: readonly string[], waitFor: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<Proc> {
   ensureBuilt();
-  const proc = spawn(process.execPath, [cliPath, 'server', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const proc = spawn(process.execPath, [...(process.env['OVSDB_TS_TEST_NODE_ARGS'] ?? '').split(' ').filter(Boolean), cliPath, 'server', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   proc.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -6,7 +6,8 @@
  *
  * Exploration knobs (they change the worlds, so a replay must repeat them): --no-duplication,
  * --dup P (duplication probability, reordering on), --transfer P (leadership transfers per
- * tick), --fault NAME (a RaftTestFaults switch in every core, to watch the checkers bite).
+ * tick), --fault NAME (a RaftTestFaults switch in every core, to watch the checkers bite),
+ * --no-time-faults (no event-loop stalls, clock jumps or connection resets).
  * This file is the only one in test/sim that touches process.argv and the exit status.
  */
 import { replayHint, runSeed, type RunOptions } from './run-seed.js';
@@ -20,6 +21,8 @@ interface CliOptions {
   verbose: boolean;
   /** Turn message duplication off (to look past a known duplication bug). */
   noDuplication: boolean;
+  /** Turn stalls, clock jumps and connection resets off (to tell whether a failure needs them). */
+  noTimeFaults: boolean;
   /** Test faults to switch on in every core (to see the checkers bite). */
   faults: RaftTestFaults;
   /** Overrides: duplication probability (with reordering on) and leadership-transfer rate. */
@@ -30,7 +33,7 @@ interface CliOptions {
 }
 
 function parseArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = { seeds: 100, base: 1, ticks: undefined, verbose: false, noDuplication: false, faults: {}, dup: undefined, transfer: undefined, extraFlags: [] };
+  const o: CliOptions = { seeds: 100, base: 1, ticks: undefined, verbose: false, noDuplication: false, noTimeFaults: false, faults: {}, dup: undefined, transfer: undefined, extraFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): number => {
@@ -53,6 +56,9 @@ function parseArgs(argv: readonly string[]): CliOptions {
     else if (a === '--no-duplication') {
       o.noDuplication = true;
       o.extraFlags.push(a);
+    } else if (a === '--no-time-faults') {
+      o.noTimeFaults = true;
+      o.extraFlags.push(a);
     } else if (a === '--dup') {
       o.dup = probability();
       o.extraFlags.push(a, String(o.dup));
@@ -66,7 +72,7 @@ function parseArgs(argv: readonly string[]): CliOptions {
       o.faults = { ...o.faults, [name]: true };
       o.extraFlags.push(a, name);
     }
-    else throw new Error(`unknown argument ${String(a)} (usage: --seeds N --base B [--ticks T] [--verbose] [--no-duplication] [--dup P] [--transfer P] [--fault NAME])`);
+    else throw new Error(`unknown argument ${String(a)} (usage: --seeds N --base B [--ticks T] [--verbose] [--no-duplication] [--no-time-faults] [--dup P] [--transfer P] [--fault NAME])`);
   }
   return o;
 }
@@ -77,6 +83,7 @@ function swarmOverrides(o: CliOptions, seed: number): Partial<SwarmOptions> {
   return {
     ...(dup !== undefined ? { network: { ...network, duplicateProbability: dup, reorder: dup > 0 ? true : network.reorder } } : {}),
     ...(o.transfer !== undefined ? { transferProbability: o.transfer } : {}),
+    ...(o.noTimeFaults ? { stallProbability: 0, clockJumpProbability: 0, resetSeenProbability: 0, spuriousResetProbability: 0 } : {}),
   };
 }
 

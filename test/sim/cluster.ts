@@ -4,6 +4,11 @@
  *
  *     disks complete writes → servers tick → network delivers → clients act → faults → checkers
  *
+ * A stalled server (sim-clock.ts) does none of that: its disk completions, timers, messages and
+ * client requests wait, in order, and run when the stall ends (timers first, late, seeing the
+ * whole stall). A server that crashes resets its connections: each running peer may see that
+ * (RaftHost.peerLost), and a live peer's connection may also reset spuriously.
+ *
  * Everything random comes from PRNG streams derived from the seed, so a seed replays exactly.
  * Safety checkers run on every event (writes, applies, role changes); the linearizability check
  * runs on the whole history at the end.
@@ -45,6 +50,10 @@ export interface ClusterStats {
   installs: number;
   /** Hosts stopped by a storage error (then crashed and restarted). */
   fatalErrors: number;
+  /** Event-loop stalls, clock jumps, and connection resets reported to a host. */
+  stalls: number;
+  clockJumps: number;
+  resets: number;
 }
 
 /** The world of one seed. */
@@ -64,11 +73,16 @@ export class SimCluster {
   readonly trace = new Trace(200);
   readonly stats: ClusterStats = {
     crashes: 0, restarts: 0, partitions: 0, confChanges: 0, transfers: 0, snapshots: 0, timerChanges: 0, leaderChanges: 0, acks: 0, installs: 0, fatalErrors: 0,
+    stalls: 0, clockJumps: 0, resets: 0,
   };
+  /** Per stalled server: messages and client requests that arrived during the stall, in order. */
+  #held = new Map<string, (RaftMessage | ClientRequest)[]>();
   /** Client traffic in flight: tick → deliveries. */
   #toNodes = new Map<number, ClientRequest[]>();
   #toClients = new Map<number, ClientResponse[]>();
   #faults: Prng;
+  /** Stalls, clock jumps and resets: a stream of their own, so they shift no other fault. */
+  #timeFaults: Prng;
   #clientPrng: Prng;
   #lastLeader = new Map<string, string>();
   /** Servers whose host stopped on a storage error this tick. */
@@ -91,6 +105,7 @@ export class SimCluster {
     this.clock = new SimClock(options.tickMs);
     this.network = new SimNetwork(options.network, new Prng(seed ^ 0x6e6574));
     this.#faults = new Prng(seed ^ 0xfa17);
+    this.#timeFaults = new Prng(seed ^ 0x7135fa);
     this.#clientPrng = new Prng(seed ^ 0xc11e);
     const total = options.voterCount + options.spareCount;
     this.ids = Array.from({ length: total }, (_, i) => `n${i + 1}`);
@@ -219,14 +234,15 @@ export class SimCluster {
     const now = this.clock.tick;
     this.safety.tick = now;
     this.replicas.tick = now;
-    for (const id of this.ids) this.disks.get(id)?.tick(now);
+    for (const id of this.ids) if (!this.stalled(id)) this.disks.get(id)?.tick(now);
     for (const id of this.#fatal.splice(0)) this.crash(id, 1 + this.#faults.int(0, 20));
-    for (const id of this.ids) this.nodes.get(id)?.tick();
-    for (const p of this.network.deliver(now)) {
-      const node = this.nodes.get(p.to);
-      if (node === undefined) continue;
-      node.step(p.msg);
+    for (const id of this.ids) if (!this.stalled(id)) this.nodes.get(id)?.tick();
+    for (const [id, held] of [...this.#held]) {
+      if (this.stalled(id)) continue;
+      this.#held.delete(id);
+      for (const x of held) this.#arrive(id, x);
     }
+    for (const p of this.network.deliver(now)) this.#arrive(p.to, p.msg);
     this.#clientsStep(now);
     this.#crashOrRestart(now);
     if (this.faultsOn) this.#injectFaults();
@@ -250,8 +266,27 @@ export class SimCluster {
     const requests = this.#toNodes.get(now);
     if (requests !== undefined) {
       this.#toNodes.delete(now);
-      for (const r of requests) this.nodes.get(r.target)?.request(r);
+      for (const r of requests) this.#arrive(r.target, r);
     }
+  }
+
+  /** True while `id` runs and its event loop is stalled. */
+  stalled(id: string): boolean {
+    return this.nodes.get(id) !== undefined && this.clocks.get(id)?.stalled === true;
+  }
+
+  /** A message or client request reaches server `id`: handled now, or after its stall. */
+  #arrive(id: string, x: RaftMessage | ClientRequest): void {
+    const node = this.nodes.get(id);
+    if (node === undefined) return;
+    if (this.stalled(id)) {
+      const held = this.#held.get(id) ?? [];
+      held.push(x);
+      this.#held.set(id, held);
+      return;
+    }
+    if ('clientId' in x) node.request(x);
+    else node.step(x);
   }
 
   #observeRoles(): void {
@@ -287,6 +322,16 @@ export class SimCluster {
     this.disks.get(id)?.crash();
     this.clocks.get(id)?.reset();
     this.nodes.set(id, undefined);
+    this.#held.delete(id);
+    // Its connections reset: a running peer may notice (the kernel answers with RST, or the
+    // socket closes) and tell its host, which may then start a fast election.
+    const seen = this.options.resetSeenProbability;
+    if (seen > 0) {
+      for (const peer of this.ids) {
+        if (peer === id || this.nodes.get(peer) === undefined || this.stalled(peer)) continue;
+        if (this.#timeFaults.chance(seen)) this.#peerLost(peer, id);
+      }
+    }
     this.downUntil.set(id, this.clock.tick + downTicks);
     this.stats.crashes += 1;
     this.trace.add(`${id} crash`);
@@ -312,7 +357,50 @@ export class SimCluster {
     }
   }
 
+  #peerLost(at: string, lost: string): void {
+    const node = this.nodes.get(at);
+    if (node === undefined) return;
+    this.stats.resets += 1;
+    this.trace.add(`${at} reset-from ${lost}`);
+    node.host.peerLost(nodeId(lost));
+  }
+
+  /** Stalls, clock jumps and spurious connection resets (fault phase only). */
+  #injectTimeFaults(): void {
+    const o = this.options;
+    const f = this.#timeFaults;
+    const up = (): string[] => this.ids.filter((id) => this.nodes.get(id) !== undefined && !this.stalled(id));
+    if (f.chance(o.stallProbability)) {
+      const ids = up();
+      if (ids.length > 0) {
+        const id = f.pick(ids);
+        const ticks = f.int(1, o.stallTicksMax);
+        this.clocks.get(id)?.stall(ticks);
+        this.stats.stalls += 1;
+        this.trace.add(`${id} stall ${ticks}`);
+      }
+    }
+    if (f.chance(o.clockJumpProbability)) {
+      const ids = up();
+      if (ids.length > 0) {
+        const id = f.pick(ids);
+        const ms = f.int(1, o.clockJumpMsMax);
+        this.clocks.get(id)?.jump(ms);
+        this.stats.clockJumps += 1;
+        this.trace.add(`${id} clock-jump ${ms}`);
+      }
+    }
+    if (f.chance(o.spuriousResetProbability)) {
+      const ids = up();
+      if (ids.length >= 2) {
+        const at = f.pick(ids);
+        this.#peerLost(at, f.pick(ids.filter((x) => x !== at)));
+      }
+    }
+  }
+
   #injectFaults(): void {
+    this.#injectTimeFaults();
     const o = this.options;
     const f = this.#faults;
     if (f.chance(o.partitionChangeProbability)) {
@@ -375,6 +463,7 @@ export class SimCluster {
     this.network.heal();
     this.network.calm();
     for (const disk of this.disks.values()) disk.calm = true;
+    for (const clock of this.clocks.values()) clock.unstall();
     for (const id of this.ids) if (this.nodes.get(id) === undefined) this.restart(id);
   }
 

@@ -4,7 +4,14 @@
  * read must tolerate, Raft thesis §6.4.1) and whose timers fire only when the simulator says so.
  *
  *     global ms = tick * tickMs
- *     node ms   = offsetMs + global ms * (1 + driftPpm / 1e6)
+ *     node ms   = offsetMs + jumpedMs + global ms * (1 + driftPpm / 1e6)
+ *
+ * Two time faults, chosen by the seed like every other (see cluster.ts):
+ * - a stall: the node's event loop is blocked (a long callback, a GC pause, a paused VM). No
+ *   timer fires until it ends; then the overdue timers fire once, late, and see the real time.
+ *   (The cluster also holds the node's messages, client requests and disk completions.)
+ * - a jump: the node's clock leaps forward without real time passing (a clock that is not
+ *   really monotonic). Its overdue timers fire late, as after a stall.
  *
  * Nothing here reads real time: a seed replays exactly.
  */
@@ -50,6 +57,10 @@ export class NodeClock implements Clock {
   #seq = 0;
   /** While a timer callback runs, time reads as that timer's deadline (see fireDue). */
   #firingAtMs: number | undefined;
+  /** Forward clock jumps so far. */
+  #jumpedMs = 0;
+  /** World tick at which the current stall ends (no stall when <= the world's tick). */
+  #stalledUntilTick = 0;
 
   /**
    * @param world the global clock
@@ -65,7 +76,33 @@ export class NodeClock implements Clock {
   nowMs(): number {
     if (this.#firingAtMs !== undefined) return this.#firingAtMs;
     // Integer milliseconds keep traces stable across platforms.
-    return this.offsetMs + Math.floor(this.world.nowMs * (1 + this.driftPpm / 1e6));
+    return this.offsetMs + this.#jumpedMs + Math.floor(this.world.nowMs * (1 + this.driftPpm / 1e6));
+  }
+
+  /** Blocks this node's timers for `ticks` world ticks from now (an event-loop stall). */
+  stall(ticks: number): void {
+    this.#stalledUntilTick = Math.max(this.#stalledUntilTick, this.world.tick + ticks);
+  }
+
+  /** True while a stall lasts. */
+  get stalled(): boolean {
+    return this.world.tick < this.#stalledUntilTick;
+  }
+
+  /** Ends a stall at once (the liveness phase). */
+  unstall(): void {
+    this.#stalledUntilTick = 0;
+  }
+
+  /** Moves this clock forward by `ms` at once, without real time passing. */
+  jump(ms: number): void {
+    if (!(Number.isInteger(ms) && ms >= 0)) throw new Error('a clock jump is a non-negative whole number of ms');
+    this.#jumpedMs += ms;
+  }
+
+  /** Node milliseconds one world tick lasts on this clock: a timer later than that fired late. */
+  #tickSlackMs(): number {
+    return Math.ceil(this.world.tickMs * (1 + Math.abs(this.driftPpm) / 1e6));
   }
 
   wallMs(): number {
@@ -86,13 +123,16 @@ export class NodeClock implements Clock {
   }
 
   /**
-   * Fires every timer whose deadline has passed, earliest first. While a callback runs the clock
-   * reads as the timer's deadline, as if it fired exactly on time (an event-driven simulator has
-   * no timer lateness): a periodic timer re-armed from its callback then keeps its exact period,
-   * so a fast clock really ticks more often and a slow one less, by the drift and no more.
+   * Fires every timer whose deadline has passed, earliest first; nothing during a stall. While a
+   * callback runs the clock reads as the timer's deadline, as if it fired exactly on time (an
+   * event-driven simulator has no timer lateness below one world tick): a periodic timer
+   * re-armed from its callback then keeps its exact period, so a fast clock really ticks more
+   * often and a slow one less, by the drift and no more. A timer more than a world tick late
+   * (after a stall or a jump) reads the real time instead: the whole delay is visible to it.
    * A re-armed timer that is already due fires in the same call; the loop is bounded.
    */
   fireDue(): void {
+    if (this.stalled) return;
     for (let round = 0; round < 10_000; round++) {
       const now = this.nowMs();
       let next: Timer | undefined;
@@ -103,7 +143,7 @@ export class NodeClock implements Clock {
       if (next === undefined) return;
       const fired = next;
       this.#timers = this.#timers.filter((t) => t !== fired);
-      this.#firingAtMs = fired.deadlineMs;
+      this.#firingAtMs = now - fired.deadlineMs > this.#tickSlackMs() ? undefined : fired.deadlineMs;
       try {
         fired.fn();
       } finally {
@@ -113,8 +153,9 @@ export class NodeClock implements Clock {
     throw new Error('timer storm: more than 10000 timers fired in one tick');
   }
 
-  /** A crash forgets every timer the node had armed. */
+  /** A crash forgets every timer the node had armed (and ends its stall: the process is gone). */
   reset(): void {
     this.#timers = [];
+    this.#stalledUntilTick = 0;
   }
 }

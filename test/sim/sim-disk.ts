@@ -68,31 +68,35 @@ export class DiskImage {
     return this.entry(index)?.term;
   }
 
-  /** Applies one batch with the port's semantics: snapshot, then entries, then hard state. */
+  /**
+   * Applies one batch with the port's semantics (ports.ts): snapshot, then entries, then hard
+   * state. Throws, changing nothing, if the entries are not contiguous or leave a gap.
+   */
   apply(batch: PersistBatch): void {
-    if (batch.snapshot !== undefined) {
-      const meta = batch.snapshot.meta;
-      // A snapshot older than the one held changes nothing.
-      if (this.snapshot === undefined || meta.index > this.snapshot.meta.index) {
-        const keep = this.termAt(meta.index) === meta.term;
-        const first = this.firstIndex;
-        this.entries = keep ? this.entries.slice(meta.index + 1 - first) : [];
-        this.snapshot = batch.snapshot;
-      }
+    for (let i = 1; i < batch.entries.length; i++) {
+      if (batch.entries[i]?.index !== (batch.entries[i - 1]?.index ?? 0) + 1) throw new Error('log append: entries not contiguous');
     }
-    const head = batch.entries[0];
+    let snapshot = this.snapshot;
+    let entries = this.entries;
+    const meta = batch.snapshot?.meta;
+    // A snapshot older than (or the same as) the one held changes nothing.
+    if (batch.snapshot !== undefined && meta !== undefined && meta.index > (snapshot?.meta.index ?? 0)) {
+      const keep = this.termAt(meta.index) === meta.term;
+      entries = keep ? entries.slice(meta.index + 1 - this.firstIndex) : [];
+      snapshot = batch.snapshot;
+    }
+    const firstIndex = (snapshot?.meta.index ?? 0) + 1;
+    // Entries the snapshot already covers are committed, so equal to it: skip them.
+    const fresh = batch.entries.filter((e) => e.index >= firstIndex);
+    const head = fresh[0];
     if (head !== undefined) {
-      const at = head.index - this.firstIndex;
-      if (at < 0) {
-        // Entries the snapshot already covers: keep only those after it.
-        const skip = -at;
-        this.entries = batch.entries.slice(skip);
-      } else {
-        if (at > this.entries.length) throw new Error(`log gap: append at ${head.index} after last ${this.lastIndex}`);
-        this.entries.length = at;
-        for (const e of batch.entries) this.entries.push(e);
-      }
+      const at = head.index - firstIndex;
+      if (at > entries.length) throw new Error(`log gap: append at ${head.index} after last ${firstIndex + entries.length - 1}`);
+      entries.length = at;
+      for (const e of fresh) entries.push(e);
     }
+    this.snapshot = snapshot;
+    this.entries = entries;
     if (batch.hardState !== undefined) this.hardState = batch.hardState;
   }
 }
@@ -132,16 +136,18 @@ export class SimDisk implements LogStore {
     private readonly prng: Prng,
   ) {}
 
+  // The view shows every batch written, durable or not (the LogStore contract); after a crash
+  // `logical` is the durable image again.
   hardState(): HardState {
-    return this.durable.hardState;
+    return this.logical.hardState;
   }
 
   snapshot(): Snapshot | undefined {
-    return this.durable.snapshot;
+    return this.logical.snapshot;
   }
 
   entries(): readonly LogEntry[] {
-    return this.durable.entries;
+    return this.logical.entries;
   }
 
   write(batch: PersistBatch, done: (err?: Error) => void): void {

@@ -4,8 +4,9 @@
  * see app.ts) and the server side of the client protocol: writes go to the application, reads
  * use ReadIndex (Raft thesis §6.4) and are served once the local replica has applied that far.
  *
- * The production RaftHost runs the Ready cycle (persist, then send, then apply); the simulator
- * only supplies its ports. A crash drops the node's object graph; the disk (durable part only)
+ * The production RaftHost runs the Ready cycle (send what may leave at once, start the write,
+ * apply; once durable, send the acknowledgements) and ticks the core by the NodeClock's elapsed
+ * time; the simulator only supplies its ports. A crash drops the node's object graph; the disk (durable part only)
  * and the id survive.
  */
 import type { RaftConfig, RaftTestFaults } from '../../src/raft/config.js';

@@ -41,6 +41,20 @@ export interface SwarmOptions {
   readonly downTicksMax: number;
   /** Largest clock rate error, parts per million. */
   readonly driftPpmMax: number;
+  /** Per tick, chance one running server's event loop stalls (sim-clock.ts), and for how long at most. */
+  readonly stallProbability: number;
+  readonly stallTicksMax: number;
+  /**
+   * Per tick, chance one running server's clock jumps forward, by at most this many ms. Never
+   * with lease reads: a follower whose clock leaps ahead stops refusing votes (§4.2.3) before
+   * the leader's lease runs out, which no lease survives (it assumes bounded clock rates, §6.4.1).
+   */
+  readonly clockJumpProbability: number;
+  readonly clockJumpMsMax: number;
+  /** Chance each running server sees the connection of a server that crashes reset (RaftHost.peerLost). */
+  readonly resetSeenProbability: number;
+  /** Per tick, chance one server sees a spurious reset of its connection from a live peer. */
+  readonly spuriousResetProbability: number;
   /** Replication limits of every core: small ones force batching, pipelining and chunking. */
   readonly raftLimits: RaftLimits;
   /** Scripted scenarios only: exact drift of named servers (ppm), instead of a random one. */
@@ -92,6 +106,14 @@ export function swarmOptions(seed: number, ticks = defaultFaultTicks): SwarmOpti
     }
     : { maxMsgBytes: 2048, maxInflightMsgs: 64, maxInflightBytes: 1 << 20, snapshotChunkBytes: 256 };
   const writeErrorProbability = limits.chance(0.1) ? limits.pick([0.0005, 0.002]) : 0;
+  // Time faults and connection resets: a stream of their own too.
+  const timing = new Prng(seed ^ 0x7135);
+  const stallProbability = timing.pick([0, 0.0005, 0.002, 0.005]);
+  const stallTicksMax = Math.max(2, Math.floor(electionTicks * timing.pick([0.5, 2, 5])));
+  const clockJumpProbability = leaseReads ? 0 : timing.pick([0, 0, 0.0005, 0.002]);
+  const clockJumpMsMax = electionTimerMs * timing.pick([1, 5]);
+  const resetSeenProbability = timing.pick([0, 0.5, 1, 1]);
+  const spuriousResetProbability = timing.pick([0, 0.001, 0.005]);
   const calm: SwarmOptions = {
     seed,
     raftLimits,
@@ -124,6 +146,12 @@ export function swarmOptions(seed: number, ticks = defaultFaultTicks): SwarmOpti
     crashProbability: crashy ? prng.pick([0.0005, 0.001, 0.003]) : 0,
     downTicksMax: prng.pick([10, 50, 200]),
     driftPpmMax,
+    stallProbability,
+    stallTicksMax,
+    clockJumpProbability,
+    clockJumpMsMax,
+    resetSeenProbability,
+    spuriousResetProbability,
     clientCount: prng.int(1, 5),
     requestProbability: prng.pick([0.05, 0.2, 0.5]),
     clientTimeoutTicks: Math.max(20, electionTicks * prng.int(2, 4)),
@@ -148,6 +176,8 @@ export function swarmOptions(seed: number, ticks = defaultFaultTicks): SwarmOpti
     transferProbability: 0.01,
     snapshotProbability: 0.02,
     electionTimerChangeProbability: 0.002,
+    stallProbability: Math.max(stallProbability, 0.005),
+    clockJumpProbability: leaseReads ? 0 : Math.max(clockJumpProbability, 0.002),
   };
 }
 
@@ -164,6 +194,7 @@ export function describeSwarm(o: SwarmOptions): string {
     `partition=${o.partitionMode}@${o.partitionChangeProbability}`,
     `disk=${o.disk.latencyTicksMin}..${o.disk.latencyTicksMax}+slow${o.disk.slowProbability} survive=${o.disk.crashSurvivalProbability} ioerr=${o.disk.writeErrorProbability ?? 0}`,
     `crash=${o.crashProbability} drift=${o.driftPpmMax}ppm`,
+    `stall=${o.stallProbability}/${o.stallTicksMax}t jump=${o.clockJumpProbability}/${o.clockJumpMsMax}ms reset=${o.resetSeenProbability}/spurious${o.spuriousResetProbability}`,
     `limits=${o.raftLimits.maxMsgBytes}B/${o.raftLimits.maxInflightMsgs}msgs/${o.raftLimits.maxInflightBytes}B/chunk${o.raftLimits.snapshotChunkBytes}`,
     `clients=${o.clientCount} keys=${o.keyCount}`,
     `member=${o.membershipChangeProbability} transfer=${o.transferProbability} snap=${o.snapshotProbability} etimer=${o.electionTimerChangeProbability}`,

@@ -15,7 +15,7 @@ const seeds = seedsFromEnv(process.env, ciSeedCount);
 const chunks: number[][] = [];
 for (let i = 0; i < seeds.length; i += chunkSize) chunks.push(seeds.slice(i, i + chunkSize));
 
-const totals = { seeds: 0, completed: 0, simulatedMs: 0, crashes: 0, partitions: 0, confChanges: 0, transfers: 0, snapshots: 0, timerChanges: 0, leaderChanges: 0, installs: 0, ovsdbSeeds: 0 };
+const totals = { seeds: 0, completed: 0, simulatedMs: 0, crashes: 0, partitions: 0, confChanges: 0, transfers: 0, snapshots: 0, timerChanges: 0, leaderChanges: 0, installs: 0, ovsdbSeeds: 0, stalls: 0, clockJumps: 0, resets: 0 };
 
 describe('vopr', () => {
   test('a seed replays exactly (same trace hash twice, a different one for another seed)', () => {
@@ -50,6 +50,9 @@ describe('vopr', () => {
       totals.timerChanges += r.stats.timerChanges;
       totals.leaderChanges += r.stats.leaderChanges;
       totals.installs += r.stats.installs;
+      totals.stalls += r.stats.stalls;
+      totals.clockJumps += r.stats.clockJumps;
+      totals.resets += r.stats.resets;
       if (r.description.startsWith('workload=ovsdb')) totals.ovsdbSeeds += 1;
       if (r.violation !== undefined) {
         failures.push(`seed ${seed}: ${r.violation.checker} at tick ${r.violation.tick}: ${r.violation.message}\n  world: ${r.description}\n  replay: ${replayHint(seed)}`);
@@ -63,7 +66,7 @@ describe('vopr', () => {
     expect(totals.seeds).toBe(seeds.length);
     if (seeds.length < 100) return; // a replay of a few seeds need not cover everything
     expect(totals.completed).toBeGreaterThan(totals.seeds * 20);
-    for (const k of ['crashes', 'partitions', 'confChanges', 'transfers', 'snapshots', 'timerChanges', 'leaderChanges', 'installs', 'ovsdbSeeds'] as const) {
+    for (const k of ['crashes', 'partitions', 'confChanges', 'transfers', 'snapshots', 'timerChanges', 'leaderChanges', 'installs', 'ovsdbSeeds', 'stalls', 'clockJumps', 'resets'] as const) {
       expect(totals[k], k).toBeGreaterThan(totals.seeds / 10);
     }
   });

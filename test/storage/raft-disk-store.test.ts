@@ -4,9 +4,9 @@
  * commit, big snapshots in pieces, directory kinds, metadata and read-only opening.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Level } from 'level';
 import { afterAll, describe, expect, it } from 'vitest';
 import { entryId, logIndex, term, type LogEntry, type Snapshot } from '../../src/raft/types.js';
@@ -15,6 +15,7 @@ import { StandaloneStore } from '../../src/storage/standalone-db-store.js';
 import { childEntry } from './raft-append-child.js';
 import { transpileForChild } from './transpile-for-child.js';
 
+const repoRoot = resolve(import.meta.dirname, '../..');
 const root = mkdtempSync(join(tmpdir(), 'raft-disk-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
@@ -64,16 +65,28 @@ async function openError(dir: string): Promise<Error> {
   throw new Error('open succeeded');
 }
 
-const childFiles = [
-  'src/raft/types.ts', 'src/storage/keys.ts', 'src/storage/journal-frame.ts', 'src/storage/journal-file.ts', 'src/storage/raft-keys.ts',
-  'src/storage/raft-values.ts', 'src/storage/level-errors.ts', 'src/storage/raft-disk-recovery.ts', 'src/storage/raft-disk-store.ts',
-  'test/storage/raft-append-child.ts',
-];
+/**
+ * The repo files the child needs: its entry and every file reachable through relative imports
+ * (found by reading them, so the list follows the code as it changes).
+ */
+function childFiles(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(join(repoRoot, file), 'utf8');
+    for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\s)(?:[^'"]*?\s+from\s+)?['"](\.{1,2}\/[^'"]+)\.js['"]/gm)) {
+      visit(join(dirname(file), `${m[1] ?? ''}.ts`));
+    }
+  };
+  visit(entry);
+  return [...seen];
+}
 
 /** Runs the child; resolves when it exits, after `onAck` saw every "ack N". */
 function runChild(args: string[], onAck: (i: number, kill: () => void) => void): Promise<{ signal: NodeJS.Signals | null; code: number | null; stderr: string }> {
   const out = join(root, `child${n++}`);
-  const env = transpileForChild(childFiles, out);
+  const env = transpileForChild(childFiles('test/storage/raft-append-child.ts'), out);
   const child = spawn(process.execPath, [join(out, 'test/storage/raft-append-child.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let buf = '';
@@ -99,7 +112,7 @@ describe('RaftDiskStore crash safety', () => {
       acked.add(i);
       if (acked.size === 3000) kill();
     });
-    expect(exit.signal).toBe('SIGKILL');
+    expect(exit.signal, exit.stderr).toBe('SIGKILL');
     expect(acked.size).toBeGreaterThanOrEqual(3000);
     const progress: string[] = [];
     const store = await RaftDiskStore.open(dir, { onProgress: (m) => progress.push(m) });
@@ -119,7 +132,7 @@ describe('RaftDiskStore crash safety', () => {
   it('drops a torn tail of the write-ahead log: the last batch is gone, the rest intact', async () => {
     const dir = newDir();
     const exit = await runChild([dir, 'count', '50'], () => undefined);
-    expect(exit.code).toBe(0);
+    expect(exit.code, exit.stderr).toBe(0);
     const logs = readdirSync(dir).filter((f) => f.endsWith('.log') && f !== 'LOG').map((f) => join(dir, f));
     const newest = logs.sort().at(-1);
     expect(newest).toBeDefined();

@@ -5,7 +5,7 @@
  * primitives (journal-frame.ts frames written with write(2), group-committed fdatasync), which is
  * what a journal-based Raft log would cost at best. Prints entries/s and syncs per write.
  *
- * Run: npx vite-node test/storage/raft-log-bench.ts [ENTRIES]
+ * Run: npx vite-node test/storage/raft-log-bench.ts [ENTRIES] [WRITERS]   (defaults 20000 16)
  * Not a test: timings depend on the machine; nothing asserts on them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { encodeFrames } from '../../src/storage/journal-frame.js';
 import { JournalFile, syncJournals } from '../../src/storage/journal-file.js';
 import { RaftDiskStore } from '../../src/storage/raft-disk-store.js';
 
-const WRITERS = 16;
+const WRITERS = Number(process.argv[3] ?? 16);
 const ENTRY_BYTES = 1024;
 const total = Number(process.argv[2] ?? 20_000);
 
