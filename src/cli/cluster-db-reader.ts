@@ -165,6 +165,7 @@ export function committedDatabase(log: ClusteredLog): ClusteredDb {
   for (const e of entries) {
     if (e.kind !== 'normal') continue;
     const decoded = decodeNormalEntry(path, e);
+    if (decoded.kind === 'lock') continue; // cluster-wide locks are not database contents
     if (decoded.kind === 'txn') {
       let record: CommitRecord;
       try {

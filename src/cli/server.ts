@@ -30,6 +30,8 @@ import type { DatabaseBackend } from '../server/database-backend.js';
 import { OvsdbServer } from '../server/server.js';
 import { registerServerCommands } from '../server/unixctl-commands.js';
 import { registerClusterCommands } from '../server/cluster-commands.js';
+import { ClusteredHost } from '../server/cluster-host.js';
+import { ClusterLockService } from '../server/cluster-locks.js';
 import { VlogLogger } from '../server/vlog.js';
 import { StandaloneStore } from '../storage/standalone-db-store.js';
 import { parseTlsProtocols, type TlsFiles } from '../transport/tls-files.js';
@@ -221,6 +223,10 @@ class ServerRun {
       this.#backends.push(backend);
       server.addDatabase(backend);
     }
+    // Locks are cluster-wide when a clustered database is served: the first one (in argument
+    // order, the same on every member) keeps the replicated lock table.
+    const clustered = this.#backends.find((b): b is ClusteredHost => b instanceof ClusteredHost);
+    if (clustered !== undefined) server.locks = new ClusterLockService(clustered, randomUuid().slice(0, 8), (ms, fn) => systemClock.setTimer(ms, fn));
 
     const ctlPath = resolve(io.cwd, unixctl ?? join(this.dirs.rundir, `ovsdb-server.${io.pid}.ctl`));
     const ctl = (this.#ctl = await listenControlSocket(ctlPath));

@@ -136,6 +136,7 @@ function entryRecord(log: ClusteredLog, e: LogEntry, walk: Walk): string {
     return `${out} kind: normal\n eid: ${e.id}\n ***${err instanceof Error ? err.message : String(err)}***\n`;
   }
   out += ` kind: ${decoded.kind}\n eid: ${e.id}\n`;
+  if (decoded.kind === 'lock') return `${out} lock: ${JSON.stringify(decoded.op)}\n`;
   if (decoded.kind === 'convert') {
     out += schemaLine('', decoded.schema, walk);
     walk.names.clear();

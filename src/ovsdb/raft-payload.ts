@@ -49,6 +49,8 @@ export interface EntryMeta {
 /** A decoded `normal` entry. */
 export type OvsdbEntry =
   | ({ readonly kind: 'txn'; readonly recordText: string } & EntryMeta)
+  /** A cluster-wide lock operation (its body is checked by the lock table, not here). */
+  | ({ readonly kind: 'lock'; readonly op: Json } & EntryMeta)
   | ({ readonly kind: 'convert'; readonly schema: JsonObject; readonly records: readonly CommitRecord[] } & EntryMeta);
 
 /** A payload that is not ours: the caller reports it with the entry index. */
@@ -67,6 +69,11 @@ function header(kind: string, meta: EntryMeta): string {
 export function encodeTxnEntry(recordText: string, meta: EntryMeta = {}, results?: readonly Json[]): Uint8Array {
   if (results !== undefined) meta = { ...meta, results };
   return encoder.encode(`${header('txn', meta)}\n${recordText}`);
+}
+
+/** The payload of a lock operation entry. */
+export function encodeLockEntry(op: Json, meta: EntryMeta = {}): Uint8Array {
+  return encoder.encode(`${header('lock', meta)}\n${JSON.stringify(op)}`);
 }
 
 /** The payload of a schema conversion: the new schema and the converted contents. */
@@ -122,6 +129,8 @@ export function decodeEntry(data: Uint8Array): OvsdbEntry {
     case 'txn':
       if (body.length === 0) throw new PayloadError('transaction entry without a record');
       return { kind: 'txn', recordText: body, ...meta };
+    case 'lock':
+      return { kind: 'lock', op: parseLine(body, 'lock operation'), ...meta };
     case 'convert': {
       const lines = body.split('\n');
       const schema = parseObjectLine(lines[0], 'converted schema');

@@ -193,6 +193,12 @@ export function handleVoteRequest(s: CoreState, msg: VoteMsg | PreVoteMsg): void
     if (yields) granted = granted && betterCandidate(s, msg);
     send(s, msg.from, { kind: 'preVoteReply', granted }, granted ? msg.term : s.term);
     if (yields && granted) becomeFollower(s, s.term, null);
+    else if (yields) {
+      // We are the better candidate. The peer may have ignored our own pre-vote because it
+      // arrived before the peer saw the reset (it still had a leader then); now that it
+      // campaigns too, ask again, or both would wait out a whole election timeout.
+      send(s, msg.from, { kind: 'preVote', lastIndex: s.log.lastIndex(), lastTerm: s.log.lastTerm() }, mkTerm(s.term + 1));
+    }
     return;
   }
   send(s, msg.from, { kind: 'voteReply', granted });

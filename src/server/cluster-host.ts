@@ -38,11 +38,11 @@ import type { Clock } from '../base/clock.js';
 import type { Uuid } from '../base/uuid.js';
 import { Database, convertDatabase, parseSchema } from '../ovsdb/index.js';
 import {
-  decodeEntry, decodeSnapshot, encodeConvertEntry, encodeSnapshot, encodeTxnEntry, parseRecordText, PayloadError,
+  decodeEntry, decodeSnapshot, encodeConvertEntry, encodeLockEntry, encodeSnapshot, encodeTxnEntry, parseRecordText, PayloadError,
 } from '../ovsdb/raft-payload.js';
 import type { CommitRecord, DatabaseSchema, Row, RowChanges } from '../ovsdb/types.js';
 import {
-  entryId, RaftHost, type EntryId, type LogEntry, type NodeId, type ProposalResult, type RaftMessage, type Snapshot,
+  entryId, RaftHost, type EntryId, type LogEntry, type NodeId, type ProposalResult, type RaftConfig, type RaftMessage, type Snapshot,
 } from '../raft/index.js';
 import { logIndex, nodeId } from '../raft/index.js';
 import type {
@@ -51,6 +51,7 @@ import type {
 import type { ClusterFrame, ClusterMeta, ClusterNet, ClusterStore, PeerRef } from './cluster-ports.js';
 import { decodeAppMessage, type AppMessage } from './cluster-messages.js';
 import { ReadBarrier } from './cluster-reads.js';
+import { LockTable, parseLockOp, type LockOp, type OwnerChange } from './cluster-lock-table.js';
 import type { Logger, UuidSource } from './ports.js';
 import { TxnHistory } from './txn-history.js';
 
@@ -66,6 +67,11 @@ export interface ClusteredHostOptions {
   readonly defer?: (fn: () => void) => void;
   /** Raft tick length (default 20 ms). */
   readonly tickMs?: number;
+  /**
+   * Raft settings beyond the defaults: the simulator's swarm picks them (pre-vote, limits,
+   * seeds, test faults); production leaves this unset.
+   */
+  readonly raft?: Omit<RaftConfig, 'id' | 'clusterId' | 'tickMs' | 'bootstrapVoters'>;
   /** Commits kept for monitor_cond_since (default 100). */
   readonly historySize?: number;
   /** Take a snapshot once this many entries follow the last one (default 20,000; false: never on its own). */
@@ -96,6 +102,16 @@ interface Forwarded {
 }
 
 const FINISHED: TxnTicket = { cancel: () => false };
+
+/** What the cluster-wide lock service (cluster-locks.ts) learns from the host. */
+export interface LockListener {
+  /** A lock entry was applied (on every member, in log order); `mine`: proposed here. */
+  applied(op: LockOp, changes: readonly OwnerChange[], mine: boolean): void;
+  /** Contact with a leader was lost (false) or regained (true). */
+  contact(live: boolean): void;
+  /** Owner-key prefix of this process (`SID:BOOT:`): what a restart releases is the rest of `SID:`. */
+  readonly ownPrefix: string;
+}
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000' as Uuid;
 /** Request ids remembered in the replicated state (a retry older than this many writes is run again). */
 const RIDS_MAX = 20_000;
@@ -143,6 +159,17 @@ export class ClusteredHost implements DatabaseBackend {
   readonly #ctx: { nowMs: number; startedMs: number; newUuid: UuidSource; hasLock: (name: string) => boolean };
   readonly #knownAddresses = new Map<string, string>();
   readonly #counters = { proposed: 0, forwardedOut: 0, forwardedIn: 0, rerun: 0, elections: 0 };
+  /** The replicated lock table (cluster-lock-table.ts), applied from the log like the database. */
+  readonly lockTable = new LockTable();
+  #lockListener: LockListener | undefined;
+  readonly #lockWaiters = new Map<string, (committed: boolean) => void>();
+  /** When a frame last came from each member (sid), for releasing a dead member's locks. */
+  readonly #lastHeard = new Map<string, number>();
+  #lastLeaderContactMs = 0;
+  #leaderSinceMs = 0;
+  #contactLive = true;
+  #bootReleased = false;
+  readonly #releasing = new Set<string>();
   readonly #reads: ReadBarrier;
 
   constructor(opts: ClusteredHostOptions) {
@@ -386,6 +413,80 @@ export class ClusteredHost implements DatabaseBackend {
     return undefined;
   }
 
+  // ---- cluster-wide locks ------------------------------------------------------------------
+
+  /** The lock service that owns this database's replicated lock table (one per server). */
+  setLockListener(listener: LockListener): void {
+    this.#lockListener = listener;
+  }
+
+  /**
+   * Proposes a lock operation from this member (the core forwards it to the leader). `done`
+   * learns whether it was committed (then it has been applied here) or not (retry). False if
+   * there is no Raft yet (a joining member).
+   */
+  proposeLock(op: LockOp, done: (committed: boolean) => void): boolean {
+    const raft = this.#raft;
+    if (raft === undefined || this.#closed) return false;
+    const id = entryId(this.#o.newUuid());
+    this.#lockWaiters.set(id, done);
+    raft.propose({ id, data: encodeLockEntry(op as unknown as Json) });
+    return true;
+  }
+
+  #applyLock(e: LogEntry, raw: Json): void {
+    const op = parseLockOp(raw);
+    const waiter = this.#lockWaiters.get(e.id);
+    this.#lockWaiters.delete(e.id);
+    if (op === undefined) {
+      this.#o.logger.log('WARN', 'raft', `${this.name}: ignoring malformed lock entry at index ${e.index}`);
+      waiter?.(true);
+      return;
+    }
+    const changes = this.lockTable.apply(op);
+    this.#lockListener?.applied(op, changes, waiter !== undefined);
+    waiter?.(true);
+  }
+
+  /**
+   * Lock leases (cluster-locks.ts has the timeline): tell the lock service when contact with a
+   * leader is lost or regained; as leader, release the locks of members not heard from for
+   * two election timeouts; after a restart, release what the previous incarnation held.
+   */
+  #lockPoll(now: number): void {
+    const core = this.#raft?.core;
+    const listener = this.#lockListener;
+    if (core === undefined || listener === undefined) return;
+    const timer = core.electionTimerMs;
+    const live = core.leader !== null && (core.role === 'leader' || now - this.#lastLeaderContactMs <= timer);
+    if (live !== this.#contactLive) {
+      this.#contactLive = live;
+      this.#o.logger.log(live ? 'INFO' : 'WARN', 'raft', `${this.name}: ${live ? 'in contact with the leader again' : 'lost contact with the leader: local lock holders are told their locks are stolen'}`);
+      listener.contact(live);
+    }
+    if (!this.#bootReleased && core.leader !== null) {
+      this.#bootReleased = true;
+      const sidPrefix = `${this.#meta.sid}:`;
+      if (this.lockTable.entries().some(([, q]) => q.some((o) => o.startsWith(sidPrefix) && !o.startsWith(listener.ownPrefix)))) {
+        this.proposeLock({ op: 'release', prefix: sidPrefix, keep: listener.ownPrefix }, (ok) => {
+          if (!ok) this.#bootReleased = false;
+        });
+      }
+    }
+    if (core.role !== 'leader' || this.#spec === undefined) return;
+    for (const [, queue] of this.lockTable.entries()) {
+      for (const owner of queue) {
+        const sid = owner.slice(0, owner.indexOf(':'));
+        if (sid === this.#meta.sid || this.#releasing.has(sid)) continue;
+        const last = Math.max(this.#lastHeard.get(sid) ?? 0, this.#leaderSinceMs);
+        if (now - last <= 2 * timer) continue;
+        this.#releasing.add(sid);
+        this.#o.logger.log('INFO', 'raft', `${this.name}: releasing the locks of ${sid.slice(0, 4)}, not heard from for ${Math.round(now - last)} ms`);
+        this.proposeLock({ op: 'release', prefix: `${sid}:` }, () => this.#releasing.delete(sid));
+      }
+    }
+  }
+
   // ---- transactions ------------------------------------------------------------------------
 
   #nowMs(): number {
@@ -432,9 +533,10 @@ export class ClusteredHost implements DatabaseBackend {
     const data = encodeTxnEntry(recordText, meta, p.remote !== undefined ? outcome.results : undefined);
     this.#proposed.set(id, { p, results: outcome.results, record });
     this.#counters.proposed++;
-    const prereq = this.#specLastId;
+    // No prereq: the leader appends at once, after every entry `spec` already holds, and lock
+    // entries that followers forward in between change no table.
     this.#specLastId = id;
-    this.#raft.propose({ id, data, prereq });
+    this.#raft.propose({ id, data });
     return true;
   }
 
@@ -514,7 +616,7 @@ export class ClusteredHost implements DatabaseBackend {
     const clock = this.#o.clock;
     const timers = { setTimer: (ms: number, fn: () => void) => clock.setTimer(ms, fn), nowMs: () => clock.nowMs(), ...(this.#o.defer !== undefined ? { defer: this.#o.defer } : {}) };
     const host: RaftHost = new RaftHost({
-      config: { id: nodeId(this.#meta.sid), clusterId: cid, tickMs: this.#o.tickMs ?? 20 },
+      config: { ...this.#o.raft, id: nodeId(this.#meta.sid), clusterId: cid, tickMs: this.#o.tickMs ?? 20 },
       store: this.#o.store,
       transport: { send: (m) => this.#sendRaft(m) },
       timers,
@@ -529,6 +631,11 @@ export class ClusteredHost implements DatabaseBackend {
     this.#raft = host;
     this.#appliedIndex = host.core.appliedIndex;
     host.start();
+    // Connect to every member now (a hello each): a restarted member is seen at once, rather
+    // than when the leader's reconnect backoff next tries it.
+    for (const [id, address] of Object.entries(host.core.config.addresses ?? {})) {
+      if (id !== this.#meta.sid) this.#o.net.send(address, { kind: 'app', body: { t: 'hello' } });
+    }
   }
 
   #sendRaft(m: RaftMessage): void {
@@ -544,6 +651,9 @@ export class ClusteredHost implements DatabaseBackend {
   #onFrame(f: ClusterFrame, from: PeerRef): void {
     if (this.#closed) return;
     this.#knownAddresses.set(from.sid, from.address);
+    const now = this.#nowMs();
+    this.#lastHeard.set(from.sid, now);
+    if (from.sid === this.#raft?.core.leader) this.#lastLeaderContactMs = now;
     if (f.kind === 'raft') {
       this.#raft?.receive(f.msg);
       return;
@@ -600,6 +710,7 @@ export class ClusteredHost implements DatabaseBackend {
         this.#releaseForwarded();
         return;
       }
+      case 'hello': return;
       case 'join': this.#onJoin(msg, from); return;
       case 'joinReply': this.#onJoinReply(msg); return;
       case 'leave': {
@@ -711,6 +822,10 @@ export class ClusteredHost implements DatabaseBackend {
     }
     this.#lastNormalId = e.id;
     if (entry.rid !== undefined) this.#rememberRid(entry.rid, e.index);
+    if (entry.kind === 'lock') {
+      this.#applyLock(e, entry.op);
+      return;
+    }
     if (entry.kind === 'convert') {
       const db = new Database(parseSchema(entry.schema));
       for (const r of entry.records) db.apply(r);
@@ -773,6 +888,12 @@ export class ClusteredHost implements DatabaseBackend {
       this.#dropSpec();
       return;
     }
+    const lockWaiter = this.#lockWaiters.get(r.id);
+    if (lockWaiter !== undefined) {
+      this.#lockWaiters.delete(r.id);
+      lockWaiter(false);
+      return;
+    }
     const mine = this.#proposed.get(r.id);
     if (mine === undefined) return;
     this.#proposed.delete(r.id);
@@ -808,6 +929,7 @@ export class ClusteredHost implements DatabaseBackend {
       // Every entry in the log (the new leader's no-op included) is applied: committed == latest.
       this.#spec = cloneDatabase(this.#db);
       this.#specLastId = this.#lastNormalId;
+      this.#leaderSinceMs = this.#nowMs();
       this.#counters.elections++;
       this.#o.logger.log('INFO', 'raft', `${this.name}: leader in term ${core.term}, serving writes at index ${core.appliedIndex}`);
       this.#retryBlocked();
@@ -830,6 +952,7 @@ export class ClusteredHost implements DatabaseBackend {
     if (this.#closed) return;
     this.#cancelPoll = this.#o.clock.setTimer(50, () => this.#poll());
     this.#checkRole();
+    this.#lockPoll(this.#nowMs());
     if (this.#joining()) this.#joinStep();
     if (this.#forwarded.size > 0) {
       const now = this.#nowMs();
@@ -860,6 +983,7 @@ export class ClusteredHost implements DatabaseBackend {
     if (Array.isArray(rids)) {
       for (const x of rids) if (Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'number') this.#rids.set(x[0], x[1]);
     }
+    this.lockTable.load(decoded.header['locks']);
     this.#lastNormalId = s.meta.lastNormalId;
     this.#appliedIndex = s.meta.index;
     this.#lastSnapshotIndex = s.meta.index;
@@ -891,7 +1015,7 @@ export class ClusteredHost implements DatabaseBackend {
     if (index <= this.#lastSnapshotIndex) return;
     this.#snapshotting = true;
     try {
-      const extra: JsonObject = { rids: [...this.#rids].map(([rid, i]) => [rid, i]) };
+      const extra: JsonObject = { rids: [...this.#rids].map(([rid, i]) => [rid, i]), locks: this.lockTable.toJson() };
       const r = raft.compact(raft.core.appliedIndex as typeof raft.core.appliedIndex, encodeSnapshot(this.#db, extra));
       if (r.ok) this.#lastSnapshotIndex = index;
       else this.#o.logger.log('WARN', 'raft', `${this.name}: snapshot at ${index} not taken: ${r.error}`);

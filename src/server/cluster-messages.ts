@@ -18,7 +18,9 @@ export type AppMessage =
   | { readonly t: 'join'; readonly sid: string; readonly address: string; readonly name: string }
   | { readonly t: 'joinReply'; readonly cid: string; readonly ok: boolean; readonly error: string | undefined }
   /** Remove `sid` from the cluster (cluster/leave, cluster/kick through a follower). */
-  | { readonly t: 'leave'; readonly sid: string };
+  | { readonly t: 'leave'; readonly sid: string }
+  /** A member that just started opens its connections (nothing to answer). */
+  | { readonly t: 'hello' };
 
 type Obj = { readonly [k: string]: unknown };
 
@@ -76,6 +78,8 @@ export function decodeAppMessage(x: unknown): AppMessage | undefined {
       const sid = str(x, 'sid');
       return sid === undefined ? undefined : { t: 'leave', sid };
     }
+    case 'hello':
+      return { t: 'hello' };
     default:
       return undefined;
   }

@@ -14,6 +14,7 @@
  * that owner did not change: ovsdb_lock_waiter_remove() does the same, so ovsdb-server 3.1 sends
  * "locked" again to an unchanged owner when a waiter withdraws (checked against it).
  */
+import type { Json } from '../base/json.js';
 
 /** A lock holder as the table sees it: anything with an identity. */
 export type LockOwner = object;
@@ -78,4 +79,66 @@ export class LockTable implements LockManager {
   holds(name: string, who: LockOwner): boolean {
     return this.#queues.get(name)?.[0] === who;
   }
+}
+
+/** A session as the lock services see it: it can be told "locked" and "stolen". */
+export interface LockHolder {
+  notify(method: string, params: Json[]): void;
+}
+
+/**
+ * What the protocol layer asks of locks (RFC 7047 §4.1.8-4.1.10). Replies come through
+ * callbacks: a standalone server answers at once (LocalLockService); a clustered one once the
+ * operation is committed through Raft (cluster-locks.ts). Notifications go to the holders.
+ */
+export interface LockService {
+  readonly size: number;
+  lock(name: string, who: LockHolder, reply: (locked: boolean) => void): void;
+  steal(name: string, who: LockHolder, reply: () => void): void;
+  unlock(name: string, who: LockHolder, reply: () => void): void;
+  /** The holder's session closed: leave the queues of `names`. */
+  release(who: LockHolder, names: readonly string[]): void;
+  /** True if `who` owns `name` now (for `assert`). */
+  holds(name: string, who: LockHolder): boolean;
+}
+
+/** Server-local locks, as ovsdb-server keeps them: a LockTable, answered at once. */
+export class LocalLockService implements LockService {
+  constructor(private readonly table: LockManager = new LockTable()) {}
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  lock(name: string, who: LockHolder, reply: (locked: boolean) => void): void {
+    reply(this.table.lock(name, who).acquired);
+  }
+
+  steal(name: string, who: LockHolder, reply: () => void): void {
+    const { victim } = this.table.steal(name, who);
+    if (isHolder(victim) && victim !== who) victim.notify('stolen', [name]);
+    reply();
+  }
+
+  unlock(name: string, who: LockHolder, reply: () => void): void {
+    // As ovsdb_jsonrpc_session_unlock__(): the owner hears "locked" before the reply leaves.
+    const { owner } = this.table.unlock(name, who);
+    if (isHolder(owner)) owner.notify('locked', [name]);
+    reply();
+  }
+
+  release(who: LockHolder, names: readonly string[]): void {
+    for (const name of names) {
+      const { owner } = this.table.unlock(name, who);
+      if (isHolder(owner)) owner.notify('locked', [name]);
+    }
+  }
+
+  holds(name: string, who: LockHolder): boolean {
+    return this.table.holds(name, who);
+  }
+}
+
+function isHolder(x: LockOwner | undefined): x is LockHolder {
+  return typeof x === 'object' && x !== null && 'notify' in x && typeof x.notify === 'function';
 }

@@ -16,7 +16,7 @@ import { tryParseSchema } from '../ovsdb/index.js';
 import { isId } from '../ovsdb/parser.js';
 import type { JsonRpcId } from '../jsonrpc/messages.js';
 import type { DatabaseBackend } from './database-backend.js';
-import type { LockManager } from './locks.js';
+import type { LockService } from './locks.js';
 import { Monitor, mergeChanges, type TableUpdates } from './monitor.js';
 import { parseConditionChange, parseMonitorRequests, type MonitorVersion } from './monitor-request.js';
 import type { Logger } from './ports.js';
@@ -25,7 +25,7 @@ import { idKey, Session, type MonitorBinding } from './session.js';
 /** What the handlers need from the server. */
 export interface RpcContext {
   readonly serverId: Uuid;
-  readonly locks: LockManager;
+  readonly locks: LockService;
   readonly logger: Logger;
   database(name: string): DatabaseBackend | undefined;
   databaseNames(): string[];
@@ -195,10 +195,7 @@ function lockMethod(kind: 'lock' | 'steal' | 'unlock'): Handler {
         return;
       }
       s.locks.delete(name);
-      // As ovsdb_jsonrpc_session_unlock__(): the owner hears "locked" before the reply leaves.
-      const { owner } = ctx.locks.unlock(name, s);
-      if (owner instanceof Session) owner.notify('locked', [name]);
-      s.reply(id, {});
+      ctx.locks.unlock(name, s, () => s.reply(id, {}));
       return;
     }
     if (queued) {
@@ -207,12 +204,10 @@ function lockMethod(kind: 'lock' | 'steal' | 'unlock'): Handler {
     }
     s.locks.add(name);
     if (kind === 'lock') {
-      s.reply(id, { locked: ctx.locks.lock(name, s).acquired });
+      ctx.locks.lock(name, s, (locked) => s.reply(id, { locked }));
       return;
     }
-    const { victim } = ctx.locks.steal(name, s);
-    if (victim instanceof Session && victim !== s) victim.notify('stolen', [name]);
-    s.reply(id, { locked: true });
+    ctx.locks.steal(name, s, () => s.reply(id, { locked: true }));
   };
 }
 

@@ -19,7 +19,7 @@ import type { Uuid } from '../base/uuid.js';
 import type { CloseInfo, JsonRpcChannel } from '../jsonrpc/channel.js';
 import { encodeMessage, type JsonRpcId } from '../jsonrpc/messages.js';
 import type { AppliedCommit, DatabaseBackend } from './database-backend.js';
-import { LockTable, type LockManager } from './locks.js';
+import { LocalLockService, type LockService } from './locks.js';
 import type { TableUpdates } from './monitor.js';
 import type { Logger, UuidSource } from './ports.js';
 import { handleNotification, handleRequest, UPDATE_METHOD, type RpcContext } from './rpc-methods.js';
@@ -32,8 +32,8 @@ export interface OvsdbServerOptions {
   readonly logger: Logger;
   /** get_server_id's answer; random by default. */
   readonly serverId?: Uuid;
-  /** Another lock manager (cluster-wide locks); a local LockTable by default. */
-  readonly locks?: LockManager;
+  /** Another lock service (cluster-wide locks); server-local locks by default. */
+  readonly locks?: LockService;
 }
 
 interface Hosted {
@@ -44,7 +44,7 @@ interface Hosted {
 
 export class OvsdbServer implements RpcContext, SessionHost {
   readonly serverId: Uuid;
-  readonly locks: LockManager;
+  locks: LockService;
   readonly logger: Logger;
   readonly #dbs = new Map<string, Hosted>();
   readonly #sessions = new Set<Session>();
@@ -52,7 +52,7 @@ export class OvsdbServer implements RpcContext, SessionHost {
 
   constructor(opts: OvsdbServerOptions) {
     this.serverId = opts.serverId ?? opts.newUuid();
-    this.locks = opts.locks ?? new LockTable();
+    this.locks = opts.locks ?? new LocalLockService();
     this.logger = opts.logger;
     this.#serverDb = new ServerDatabase({ clock: opts.clock, newUuid: opts.newUuid, logger: opts.logger });
     this.#host(this.#serverDb.host);
@@ -186,10 +186,7 @@ export class OvsdbServer implements RpcContext, SessionHost {
     for (const ticket of s.pendingTxns.values()) ticket.cancel();
     s.pendingTxns.clear();
     for (const b of [...s.monitors.values()]) this.removeMonitor(b);
-    for (const name of s.locks) {
-      const { owner } = this.locks.unlock(name, s);
-      if (owner instanceof Session) owner.notify('locked', [name]);
-    }
+    this.locks.release(s, [...s.locks]);
     s.locks.clear();
   }
 

@@ -210,6 +210,20 @@ export class RaftLink {
     this.#retryLater();
   }
 
+  /**
+   * The peer just connected to us, so it is up: if this link waits out a backoff, connect now
+   * (a restarted member must not wait seconds for the leader's growing backoff), and start the
+   * next failure's backoff from the bottom.
+   */
+  peerSeen(): void {
+    if (this.#closed || this.#socket !== undefined || this.#connecting) return;
+    this.#backoffMs = 0;
+    if (this.#cancelRetry === undefined) return;
+    this.#cancelRetry();
+    this.#cancelRetry = undefined;
+    if (this.#queue.length > 0) this.#connect();
+  }
+
   #retryLater(): void {
     this.#backoffMs = this.#backoffMs === 0 ? BACKOFF_MIN_MS : Math.min(this.#backoffMs * 2, BACKOFF_MAX_MS);
     this.#cancelRetry?.();

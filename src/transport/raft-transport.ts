@@ -281,7 +281,9 @@ export class RaftTransport {
       warn: (key, message) => this.#limiter.warn(key, message),
       log: (level, message) => this.#log(level, message),
       onHello: (c) => {
-        if (c.peer) this.#countersOf(c.peer.address).sid = c.peer.sid;
+        if (c.peer === undefined) return;
+        this.#countersOf(c.peer.address).sid = c.peer.sid;
+        this.#links.get(c.peer.address)?.peerSeen();
       },
       onFrame: (c, frame) => {
         const peer = c.peer;

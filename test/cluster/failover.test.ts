@@ -93,6 +93,9 @@ describe('leader SIGKILL under concurrent writes', () => {
       const base = writers.reduce((n, w) => n + w.acked.length, 0);
       while (writers.reduce((n, w) => n + w.acked.length, 0) === base && Date.now() - killedAt < 20_000) await new Promise((r) => setTimeout(r, 5));
       gaps.push(Date.now() - killedAt);
+      if (process.env['FAILOVER_DEBUG'] !== undefined && (gaps.at(-1) ?? 0) > 500) {
+        for (const m of cluster.running()) console.log(`--- member ${m.index} after a ${gaps.at(-1) ?? 0} ms gap (killed ${leader.index})\n${cluster.log(m.index).split('\n').slice(-25).join('\n')}`);
+      }
       expect(writers.reduce((n, w) => n + w.acked.length, 0)).toBeGreaterThan(before);
       await cluster.start(leader.index);
     }

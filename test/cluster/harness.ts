@@ -1,7 +1,9 @@
 /**
  * Real clusters for tests: N member directories (created with the real `ovsdb-ts tool
  * create-cluster` / `join-cluster` when available, else through the store), each served by its
- * own `ovsdb-ts server` process on loopback, with a control socket per member.
+ * own `ovsdb-ts server` process on loopback, with a control socket per member. A cluster may
+ * hold several databases (one Raft cluster each, with its own Raft address per member), all
+ * served by the member's one process, as `ovsdb-ts cluster up` does.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -12,15 +14,35 @@ import { RawClient } from '../helpers/raw-client.js';
 import { kill, spawnServer, type Proc } from '../server/process.js';
 
 export const nbSchemaPath = join(import.meta.dirname, '../../schemas/ovn-nb.ovsschema');
+export const sbSchemaPath = join(import.meta.dirname, '../../schemas/ovn-sb.ovsschema');
+
+/** One clustered database on one member. */
+export interface MemberDb {
+  /** The database name (from its schema). */
+  readonly name: string;
+  readonly path: string;
+  readonly raftAddress: string;
+}
 
 export interface Member {
   readonly index: number;
   readonly dir: string;
+  /** The first database's directory and Raft address (`dbs[0]`). */
   readonly db: string;
   readonly raftAddress: string;
+  /** Every database the member serves, in the order given to `create`. */
+  readonly dbs: readonly MemberDb[];
   readonly clientPort: number;
+  /** `tcp:127.0.0.1:PORT`, the member's client remote. */
+  readonly remote: string;
   readonly ctl: string;
   proc: Proc | undefined;
+}
+
+function schemaName(schemaPath: string): string {
+  const parsed: unknown = JSON.parse(readFileSync(schemaPath, 'utf8'));
+  if (typeof parsed === 'object' && parsed !== null && 'name' in parsed && typeof parsed.name === 'string') return parsed.name;
+  throw new Error(`schema ${schemaPath} has no name`);
 }
 
 /** Runs `ovsdb-ts ARGS` and returns stdout. */
@@ -37,30 +59,50 @@ export class TestCluster {
     this.root = root;
   }
 
-  /** Creates `n` members of a cluster of `schemaPath` (member 0 founds it, the rest join). */
-  static async create(n: number, schemaPath = nbSchemaPath, electionTimerMs = 1000): Promise<TestCluster> {
+  /**
+   * Creates `n` members of a cluster of `schemaPath` (member 0 founds it, the rest join). Given
+   * several schemas, each becomes its own clustered database on every member.
+   */
+  static async create(n: number, schemaPath: string | readonly string[] = nbSchemaPath, electionTimerMs = 1000): Promise<TestCluster> {
+    const schemas = typeof schemaPath === 'string' ? [schemaPath] : schemaPath;
+    const names = schemas.map(schemaName);
     const c = new TestCluster(shortTempDir('clu-'));
     for (let i = 0; i < n; i++) {
-      const dir = join(c.root, `m${i}`);
-      const m: Member = {
-        index: i, dir, db: join(c.root, `db${i}`), raftAddress: `tcp:127.0.0.1:${await freePort()}`,
-        clientPort: await freePort(), ctl: join(c.root, `m${i}.ctl`), proc: undefined,
-      };
-      c.members.push(m);
+      const dbs: MemberDb[] = [];
+      for (const [d, name] of names.entries()) dbs.push({ name, path: join(c.root, d === 0 ? `db${i}` : `db${i}-${d}`), raftAddress: `tcp:127.0.0.1:${await freePort()}` });
+      const first = dbs[0];
+      if (first === undefined) throw new Error('a cluster needs a database');
+      const clientPort = await freePort();
+      c.members.push({
+        index: i, dir: join(c.root, `m${i}`), db: first.path, raftAddress: first.raftAddress, dbs, clientPort,
+        remote: `tcp:127.0.0.1:${clientPort}`, ctl: join(c.root, `m${i}.ctl`), proc: undefined,
+      });
     }
-    const first = c.members[0];
-    if (first === undefined) throw new Error('a cluster needs a member');
-    ovsdbTs(['tool', `--election-timer=${electionTimerMs}`, 'create-cluster', first.db, schemaPath, first.raftAddress]);
-    const name = ovsdbTs(['tool', 'db-name', first.db]).trim();
-    for (const m of c.members.slice(1)) ovsdbTs(['tool', 'join-cluster', m.db, name, m.raftAddress, first.raftAddress]);
+    const [founder, ...joiners] = c.members;
+    if (founder === undefined) throw new Error('a cluster needs a member');
+    for (const [d, schema] of schemas.entries()) {
+      const db = founder.dbs[d];
+      if (db === undefined) throw new Error('database missing');
+      ovsdbTs(['tool', `--election-timer=${electionTimerMs}`, 'create-cluster', db.path, schema, db.raftAddress]);
+      for (const m of joiners) {
+        const mdb = m.dbs[d];
+        if (mdb === undefined) throw new Error('database missing');
+        ovsdbTs(['tool', 'join-cluster', mdb.path, mdb.name, mdb.raftAddress, db.raftAddress]);
+      }
+    }
     return c;
+  }
+
+  /** Every member's client remote, comma-separated: the `--db=` string of OVS tools. */
+  remotes(): string {
+    return this.members.map((m) => m.remote).join(',');
   }
 
   /** Starts member `i`'s server (waits for its control socket). */
   async start(i: number, extra: readonly string[] = []): Promise<void> {
     const m = this.member(i);
     m.proc = await spawnServer([
-      `--remote=ptcp:${m.clientPort}:127.0.0.1`, `--unixctl=${m.ctl}`, `--log-file=${join(this.root, `m${i}.log`)}`, '-vconsole:off', ...extra, m.db,
+      `--remote=ptcp:${m.clientPort}:127.0.0.1`, `--unixctl=${m.ctl}`, `--log-file=${join(this.root, `m${i}.log`)}`, '-vconsole:off', ...extra, ...m.dbs.map((d) => d.path),
     ], m.ctl);
     // The control socket comes first (OVS order); wait for the client listener too.
     const deadline = Date.now() + 20_000;
