@@ -180,6 +180,18 @@ export function encodeSnapshot(db: Database, extra: SnapshotExtra = {}): Uint8Ar
   return encoder.encode(lines.join('\n'));
 }
 
+/**
+ * The snapshot of `db` as encoded pieces (header line, schema line, then bounded record lines,
+ * each with its separating newline), for a caller that builds a snapshot over several turns of
+ * the event loop: every piece is small, so no single step is long. `db` must not change while
+ * the generator runs (a clustered host passes a clone).
+ */
+export function* snapshotPieces(db: Database, extra: SnapshotExtra = {}): Generator<Uint8Array> {
+  yield encoder.encode(JSON.stringify({ k: 'snapshot', v: snapshotFormatVersion, ...extra }));
+  yield encoder.encode(`\n${JSON.stringify(db.schema.json)}`);
+  for (const line of snapshotLines(db)) yield encoder.encode(`\n${line}`);
+}
+
 /** Encodes a snapshot from a schema and records (create-cluster from a standalone database). */
 export function encodeSnapshotFrom(schema: JsonObject, records: Iterable<CommitRecord>, extra: SnapshotExtra = {}): Uint8Array {
   const lines = [JSON.stringify({ k: 'snapshot', v: snapshotFormatVersion, ...extra }), JSON.stringify(schema)];

@@ -30,7 +30,7 @@ export function clusterStatus(host: ClusteredHost): string {
   }
   const st = raft.core.status();
   const member = raft.core.isMember;
-  lines.push(`Status: ${meta.remotes.length > 0 && !raft.core.isVoter ? 'joining cluster' : member ? 'cluster member' : 'left cluster'}`);
+  lines.push(`Status: ${host.left ? 'left cluster' : meta.remotes.length > 0 && !raft.core.isVoter ? 'joining cluster' : member ? 'cluster member' : 'left cluster'}`);
   if (meta.remotes.length > 0 && !raft.core.isVoter) lines.push(`Remotes for joining: ${meta.remotes.join(' ')}`);
   const role = st.role === 'preCandidate' ? 'candidate' : st.role;
   lines.push(`Role: ${role}`, `Term: ${st.term}`);

@@ -38,13 +38,13 @@ import type { Clock } from '../base/clock.js';
 import type { Uuid } from '../base/uuid.js';
 import { Database, convertDatabase, parseSchema } from '../ovsdb/index.js';
 import {
-  decodeEntry, decodeSnapshot, encodeConvertEntry, encodeLockEntry, encodeSnapshot, encodeTxnEntry, parseRecordText, PayloadError,
+  decodeEntry, decodeSnapshot, encodeConvertEntry, encodeLockEntry, encodeTxnEntry, parseRecordText, PayloadError, snapshotPieces,
 } from '../ovsdb/raft-payload.js';
 import type { CommitRecord, DatabaseSchema, Row, RowChanges } from '../ovsdb/types.js';
 import {
   entryId, RaftHost, type EntryId, type LogEntry, type NodeId, type ProposalResult, type RaftConfig, type RaftMessage, type Snapshot,
 } from '../raft/index.js';
-import { logIndex, nodeId } from '../raft/index.js';
+import { decodeMembership, logIndex, nodeId, type Membership } from '../raft/index.js';
 import type {
   AppliedCommit, BackendStats, BackendStatus, DatabaseBackend, TxnRequest, TxnTicket,
 } from './database-backend.js';
@@ -88,6 +88,8 @@ interface Pending {
   cancelTimer: (() => void) | undefined;
   /** Forwarded from another member: its rid and where to answer. */
   readonly remote: { readonly rid: string; readonly address: string } | undefined;
+  /** A write that changed nothing waited for a read barrier and runs again (see #run). */
+  barrierPassed?: boolean;
 }
 
 /** A write this member forwarded to the leader, waiting for its entry (by rid) to be applied. */
@@ -130,6 +132,8 @@ export class ClusteredHost implements DatabaseBackend {
   /** Leader only: committed state plus this leader's uncommitted entries. */
   #spec: Database | undefined;
   #specLastId: EntryId | null = null;
+  /** The term `spec` was built in: it is valid only while this member leads that term. */
+  #specTerm = 0;
   #appliedIndex = 0;
   #lastNormalId: EntryId | null = null;
   readonly #history: TxnHistory;
@@ -140,6 +144,12 @@ export class ClusteredHost implements DatabaseBackend {
   /** Rids applied (rid → index), oldest first. */
   readonly #rids = new Map<string, number>();
   readonly #forwarded = new Map<string, Forwarded>();
+  /**
+   * Leader: rids of forwarded writes taken here and not yet answered. A resend of one (the
+   * follower's retry timer, or a reconnect) must not run it again: both entries would commit,
+   * and `#rids` only knows rids already applied. (Found by the simulator, seed 13.)
+   */
+  readonly #ridsInFlight = new Set<string>();
   #ridCounter = 0;
   readonly #ridPrefix: string;
   #blocked: Pending[] = [];
@@ -155,6 +165,10 @@ export class ClusteredHost implements DatabaseBackend {
   #cancelPoll: (() => void) | undefined;
   #lastJoinMs = -Infinity;
   #lastSnapshotIndex = 0;
+  #lastSnapshotBytes = 0;
+  /** Longest gap between two polls beyond their period: how long the event loop stalled. */
+  #maxStallMs = 0;
+  #lastPollMs: number | undefined;
   #snapshotting = false;
   readonly #ctx: { nowMs: number; startedMs: number; newUuid: UuidSource; hasLock: (name: string) => boolean };
   readonly #knownAddresses = new Map<string, string>();
@@ -170,6 +184,9 @@ export class ClusteredHost implements DatabaseBackend {
   #contactLive = true;
   #bootReleased = false;
   readonly #releasing = new Set<string>();
+  #lastConfig: Membership | undefined;
+  /** The leader said this member was removed: it no longer takes part (cluster/status "left cluster"). */
+  #left = false;
   readonly #reads: ReadBarrier;
 
   constructor(opts: ClusteredHostOptions) {
@@ -205,6 +222,11 @@ export class ClusteredHost implements DatabaseBackend {
     return this.#meta;
   }
 
+  /** True once the leader told this member it was removed (cluster/leave, cluster/kick). */
+  get left(): boolean {
+    return this.#left;
+  }
+
   /** The Raft host (cluster/* commands); undefined while a joining member waits for its cid. */
   get raft(): RaftHost | undefined {
     return this.#raft;
@@ -225,7 +247,7 @@ export class ClusteredHost implements DatabaseBackend {
 
   status(): BackendStatus {
     const core = this.#raft?.core;
-    const joined = core !== undefined && core.isMember && this.#hasContents();
+    const joined = core !== undefined && core.isMember && !this.#left && this.#hasContents();
     return {
       model: 'clustered',
       connected: joined && core.leader !== null,
@@ -353,7 +375,13 @@ export class ClusteredHost implements DatabaseBackend {
 
   /** Raft counters for memory/show and cluster/status. */
   raftStats(): Record<string, number> {
-    return { ...this.#counters, 'raft-log': this.#o.store.stats().entries, 'in-flight': this.#proposed.size, forwarded: this.#forwarded.size };
+    const core = this.#raft?.core;
+    return {
+      'raft-term': core?.term ?? 0, 'raft-commit': core?.commitIndex ?? 0, 'raft-applied': this.#appliedIndex,
+      'raft-log': this.#o.store.stats().entries, 'raft-in-flight': this.#proposed.size, 'raft-forwarded': this.#forwarded.size,
+      'raft-elections-won': this.#counters.elections, 'raft-reruns': this.#counters.rerun,
+      'raft-reads': this.#reads.rounds, 'raft-max-stall-ms': Math.round(this.#maxStallMs),
+    };
   }
 
   /**
@@ -495,6 +523,14 @@ export class ClusteredHost implements DatabaseBackend {
 
   /** Runs one transaction; false if it is blocked on a `wait`. */
   #run(p: Pending): boolean {
+    if (!p.readOnly && this.#spec !== undefined) {
+      // A member that lost leadership since #checkRole last ran must not run a write on `spec`:
+      // the core would forward the entry to the new leader, which appends it as it is, computed
+      // on a state that misses that leader's entries (a lost update; without a prereq nothing
+      // refuses it). Found by the simulator, seed 410.
+      const core = this.#raft?.core;
+      if (core === undefined || core.role !== 'leader' || core.term !== this.#specTerm) this.#dropSpec();
+    }
     const spec = p.readOnly ? undefined : this.#spec;
     const ctx = this.#ctx;
     ctx.nowMs = this.#nowMs();
@@ -510,8 +546,18 @@ export class ClusteredHost implements DatabaseBackend {
       // Read-only or failed: answered from committed state (see the file comment).
       if (spec !== undefined && this.#specLastId !== null && this.#proposed.size > 0) {
         this.#held.push({ afterId: this.#specLastId, p, results: outcome.results });
-      } else {
+      } else if (p.readOnly || p.barrierPassed === true) {
         this.#reply(p, outcome.results, this.#appliedIndex);
+      } else {
+        // A write that changed nothing (a mutate that matched no row, a failed constraint) still
+        // read the state, and this member's committed state may be stale (a follower behind, a
+        // deposed leader): run it again once that state is proven current, as a read (§6.4).
+        // (Found by the simulator, seed 69: a follower answered "mutate count 0" for a row
+        // inserted and acknowledged before the transaction began.)
+        p.barrierPassed = true;
+        this.#reads.wait(() => {
+          if (!this.#closed && !this.#run(p)) this.#block(p);
+        });
       }
       return true;
     }
@@ -542,6 +588,7 @@ export class ClusteredHost implements DatabaseBackend {
 
   #reply(p: Pending, results: readonly Json[], index: number): void {
     if (p.remote !== undefined) {
+      this.#ridsInFlight.delete(p.remote.rid);
       this.#o.net.send(p.remote.address, { kind: 'app', body: { t: 'txnReply', rid: p.remote.rid, index, results } });
       return;
     }
@@ -549,6 +596,7 @@ export class ClusteredHost implements DatabaseBackend {
   }
 
   #answerRetry(remote: { readonly rid: string; readonly address: string }): void {
+    this.#ridsInFlight.delete(remote.rid);
     this.#o.net.send(remote.address, { kind: 'app', body: { t: 'txnReply', rid: remote.rid, retry: true } });
   }
 
@@ -630,6 +678,7 @@ export class ClusteredHost implements DatabaseBackend {
     });
     this.#raft = host;
     this.#appliedIndex = host.core.appliedIndex;
+    this.#lastConfig = host.core.config;
     host.start();
     // Connect to every member now (a hello each): a restarted member is seen at once, rather
     // than when the leader's reconnect backoff next tries it.
@@ -680,10 +729,12 @@ export class ClusteredHost implements DatabaseBackend {
           this.#o.net.send(from.address, { kind: 'app', body: { t: 'txnReply', rid: msg.rid, index: applied, duplicate: true } });
           return;
         }
+        if (this.#ridsInFlight.has(msg.rid)) return; // answered when its entry applies, or with a retry
         if (this.#spec === undefined) {
           this.#answerRetry({ rid: msg.rid, address: from.address });
           return;
         }
+        this.#ridsInFlight.add(msg.rid);
         const locks = new Set(msg.locks);
         const p: Pending = {
           req: { ops: msg.ops, hasLock: (name) => locks.has(name) }, readOnly: false, done: () => undefined,
@@ -711,6 +762,16 @@ export class ClusteredHost implements DatabaseBackend {
         return;
       }
       case 'hello': return;
+      case 'removed': {
+        const raft = this.#raft;
+        if (raft === undefined || msg.sid !== this.#meta.sid || from.sid !== raft.core.leader) return;
+        this.#left = true;
+        raft.stop();
+        this.#reads.stop();
+        this.#o.logger.log('INFO', 'raft', `${this.name}: left the cluster (removed by ${from.sid.slice(0, 4)}); this database is no longer served`);
+        this.#checkRole();
+        return;
+      }
       case 'join': this.#onJoin(msg, from); return;
       case 'joinReply': this.#onJoinReply(msg); return;
       case 'leave': {
@@ -800,6 +861,7 @@ export class ClusteredHost implements DatabaseBackend {
   #apply(entries: readonly LogEntry[]): void {
     for (const e of entries) {
       if (e.kind === 'normal') this.#applyNormal(e);
+      else if (e.kind === 'config') this.#applyConfig(e);
       this.#appliedIndex = e.index;
     }
     this.#checkRole();
@@ -808,6 +870,25 @@ export class ClusteredHost implements DatabaseBackend {
     this.#releaseBeforeContents();
     this.#retryBlocked();
     this.#maybeSnapshot();
+  }
+
+  /**
+   * A committed membership change. A removed member never receives the entry that removes it
+   * (the leader stops replicating to it), so the leader tells it, as OVS's leader answers a
+   * leaving server: it then stops taking part and reports "left cluster".
+   */
+  #applyConfig(e: LogEntry): void {
+    const next = decodeMembership(e.data);
+    const prev = this.#lastConfig;
+    if (next === undefined) return;
+    this.#lastConfig = next;
+    if (prev === undefined || this.#raft?.core.role !== 'leader') return;
+    for (const id of [...prev.voters, ...prev.learners]) {
+      if (next.voters.includes(id) || next.learners.includes(id) || id === this.#meta.sid) continue;
+      const address = prev.addresses?.[id];
+      this.#o.logger.log('INFO', 'raft', `${this.name}: ${id.slice(0, 4)} removed from the cluster`);
+      if (address !== undefined) this.#o.net.send(address, { kind: 'app', body: { t: 'removed', sid: id } });
+    }
   }
 
   #applyNormal(e: LogEntry): void {
@@ -923,12 +1004,13 @@ export class ClusteredHost implements DatabaseBackend {
   #checkRole(): void {
     const core = this.#raft?.core;
     if (core === undefined) return;
-    if (core.role !== 'leader') {
+    if (core.role !== 'leader' || (this.#spec !== undefined && core.term !== this.#specTerm)) {
       this.#dropSpec();
     } else if (this.#spec === undefined && this.#proposed.size === 0 && core.appliedIndex === core.lastIndex && core.commitIndex === core.lastIndex) {
       // Every entry in the log (the new leader's no-op included) is applied: committed == latest.
       this.#spec = cloneDatabase(this.#db);
       this.#specLastId = this.#lastNormalId;
+      this.#specTerm = core.term;
       this.#leaderSinceMs = this.#nowMs();
       this.#counters.elections++;
       this.#o.logger.log('INFO', 'raft', `${this.name}: leader in term ${core.term}, serving writes at index ${core.appliedIndex}`);
@@ -951,6 +1033,9 @@ export class ClusteredHost implements DatabaseBackend {
   #poll(): void {
     if (this.#closed) return;
     this.#cancelPoll = this.#o.clock.setTimer(50, () => this.#poll());
+    const pollAt = this.#o.clock.nowMs();
+    if (this.#lastPollMs !== undefined) this.#maxStallMs = Math.max(this.#maxStallMs, pollAt - this.#lastPollMs - 50);
+    this.#lastPollMs = pollAt;
     this.#checkRole();
     this.#lockPoll(this.#nowMs());
     if (this.#joining()) this.#joinStep();
@@ -1003,25 +1088,61 @@ export class ClusteredHost implements DatabaseBackend {
 
   #maybeSnapshot(): void {
     const every = this.#o.snapshotEveryEntries ?? 20_000;
-    if (every === false) return;
-    if (this.#appliedIndex - this.#lastSnapshotIndex >= every) this.#snapshot(false);
+    if (every === false || this.#snapshotting) return;
+    const entries = this.#appliedIndex - this.#lastSnapshotIndex;
+    // By count, or by size as OVS does (a log past 16 MiB and twice the last snapshot), so a
+    // bulk load of large transactions is compacted too.
+    const bytes = this.#o.store.stats().logBytes;
+    if (entries >= every || (entries >= 100 && bytes >= Math.max(16 << 20, 2 * this.#lastSnapshotBytes))) this.#snapshot(false);
   }
 
+  /**
+   * Takes a snapshot of the committed state at the applied index without stalling the event
+   * loop: the state is cloned at once (rows are shared, O(rows) array copies), then encoded a
+   * few milliseconds at a time between other work (heartbeats, clients), then handed to Raft,
+   * whose store writes it in bounded pieces. OVS had to move compaction to a thread for this.
+   */
   #snapshot(force: boolean): void {
     const raft = this.#raft;
     if (raft === undefined || this.#snapshotting) return;
-    const index = this.#appliedIndex;
-    if (index <= this.#lastSnapshotIndex && !force) return;
+    const index = raft.core.appliedIndex;
     if (index <= this.#lastSnapshotIndex) return;
     this.#snapshotting = true;
-    try {
-      const extra: JsonObject = { rids: [...this.#rids].map(([rid, i]) => [rid, i]), locks: this.lockTable.toJson() };
-      const r = raft.compact(raft.core.appliedIndex as typeof raft.core.appliedIndex, encodeSnapshot(this.#db, extra));
-      if (r.ok) this.#lastSnapshotIndex = index;
-      else this.#o.logger.log('WARN', 'raft', `${this.name}: snapshot at ${index} not taken: ${r.error}`);
-    } finally {
+    const startedMs = this.#o.clock.nowMs();
+    const extra: JsonObject = { rids: [...this.#rids].map(([rid, i]) => [rid, i]), locks: this.lockTable.toJson() };
+    const pieces = snapshotPieces(this.#db.clone(), extra);
+    const out: Uint8Array[] = [];
+    let bytes = 0;
+    const step = (): void => {
+      if (this.#closed) return;
+      const sliceEnd = this.#o.clock.nowMs() + 10;
+      for (;;) {
+        const r = pieces.next();
+        if (r.done === true) break;
+        out.push(r.value);
+        bytes += r.value.length;
+        if (this.#o.clock.nowMs() >= sliceEnd) {
+          this.#o.clock.setTimer(0, step);
+          return;
+        }
+      }
+      const data = new Uint8Array(bytes);
+      let at = 0;
+      for (const p of out) {
+        data.set(p, at);
+        at += p.length;
+      }
       this.#snapshotting = false;
-    }
+      const r = raft.compact(index, data);
+      if (r.ok) {
+        this.#lastSnapshotIndex = index;
+        this.#lastSnapshotBytes = bytes;
+        this.#o.logger.log('INFO', 'raft', `${this.name}: snapshot at index ${index} (${bytes} bytes) taken in ${Math.round(this.#o.clock.nowMs() - startedMs)} ms${force ? ' (on request)' : ''}`);
+      } else {
+        this.#o.logger.log('WARN', 'raft', `${this.name}: snapshot at ${index} not taken: ${r.error}`);
+      }
+    };
+    step();
   }
 }
 

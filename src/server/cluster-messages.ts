@@ -20,7 +20,9 @@ export type AppMessage =
   /** Remove `sid` from the cluster (cluster/leave, cluster/kick through a follower). */
   | { readonly t: 'leave'; readonly sid: string }
   /** A member that just started opens its connections (nothing to answer). */
-  | { readonly t: 'hello' };
+  | { readonly t: 'hello' }
+  /** The leader tells a member its removal committed (it never receives that entry itself). */
+  | { readonly t: 'removed'; readonly sid: string };
 
 type Obj = { readonly [k: string]: unknown };
 
@@ -80,6 +82,10 @@ export function decodeAppMessage(x: unknown): AppMessage | undefined {
     }
     case 'hello':
       return { t: 'hello' };
+    case 'removed': {
+      const sid = str(x, 'sid');
+      return sid === undefined ? undefined : { t: 'removed', sid };
+    }
     default:
       return undefined;
   }

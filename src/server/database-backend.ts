@@ -127,6 +127,8 @@ export interface DatabaseBackend {
   /** Rewrites the on-disk log as one snapshot (ovsdb-server/compact). */
   compact(): Promise<void>;
   stats(): BackendStats;
+  /** More counters for memory/show (a clustered database's Raft figures). */
+  raftStats?(): Record<string, number>;
   /** Flushes everything and stops; pending transactions get no reply. */
   close(): Promise<void>;
 }

@@ -125,10 +125,15 @@ export class OvsdbServer implements RpcContext, SessionHost {
       blocked += st.blockedTxns;
       monitors += h.monitors.size;
     }
-    return {
+    const out: Record<string, number> = {
       cells, 'disk-syncs': syncs, 'disk-writes': writes, locks: this.locks.size, monitors, rows,
       sessions: this.#sessions.size, triggers: blocked,
     };
+    // Raft counters of clustered databases, summed (several clustered databases are rare).
+    for (const h of this.#dbs.values()) {
+      for (const [k, v] of Object.entries(h.backend.raftStats?.() ?? {})) out[k] = k.endsWith('-ms') ? Math.max(out[k] ?? 0, v) : (out[k] ?? 0) + v;
+    }
+    return out;
   }
 
   /**

@@ -205,8 +205,13 @@ export class TestCluster {
     }
   }
 
+  /** Stops every member and removes the directory (kept, for its logs, under KEEP_CLUSTER=1). */
   async destroy(): Promise<void> {
     await this.stopAll();
+    if (process.env['KEEP_CLUSTER'] === '1') {
+      console.log(`KEEP_CLUSTER=1: cluster directory kept at ${this.root}`);
+      return;
+    }
     rmSync(this.root, { recursive: true, force: true });
   }
 }
