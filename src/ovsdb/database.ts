@@ -63,6 +63,11 @@ class PreparedOutcome {
     return (this.#record ??= recordObject(this.#rows, this.#meta));
   }
 
+  /** The transaction's row changes (Database.rowsOf). */
+  get rows(): readonly TxnRow[] {
+    return this.#rows;
+  }
+
   /** The record object if `record` was read, else undefined (apply() recognises it). */
   get recordIfBuilt(): CommitRecord | undefined {
     return this.#record;
@@ -190,6 +195,26 @@ export class Database {
       const record = outcome.record;
       return record === undefined ? new Map() : this.apply(record);
     }
+    this.#clearPrepared();
+    return this.#applyRows(rows);
+  }
+
+  /**
+   * The row changes of a transaction outcome produced by transact() on any Database (undefined
+   * for other outcomes). With applyTxnRows they let a replica that is in the very state the
+   * transaction ran against apply it without building or parsing its record.
+   */
+  static rowsOf(outcome: TxnOutcome): readonly TxnRow[] | undefined {
+    return outcome instanceof PreparedOutcome ? outcome.rows : undefined;
+  }
+
+  /**
+   * Applies rows from rowsOf(). Contract: this database is in exactly the state the transaction
+   * ran against (a clustered leader's committed state reaching the entry its speculative state
+   * computed: same entries, same order), so every `old` row is this database's current row. The
+   * final rows are shared, immutable, with the database that ran the transaction.
+   */
+  applyTxnRows(rows: readonly TxnRow[]): RowChanges {
     this.#clearPrepared();
     return this.#applyRows(rows);
   }

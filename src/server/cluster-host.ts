@@ -41,6 +41,7 @@ import {
   decodeEntry, decodeSnapshot, encodeConvertEntry, encodeLockEntry, encodeTxnEntry, parseRecordText, PayloadError, snapshotPieces,
 } from '../ovsdb/raft-payload.js';
 import type { CommitRecord, DatabaseSchema, Row, RowChanges } from '../ovsdb/types.js';
+import type { TxnRow } from '../ovsdb/transaction.js';
 import {
   entryId, RaftHost, type EntryId, type LogEntry, type NodeId, type ProposalResult, type RaftConfig, type RaftMessage, type Snapshot,
 } from '../raft/index.js';
@@ -138,7 +139,11 @@ export class ClusteredHost implements DatabaseBackend {
   #lastNormalId: EntryId | null = null;
   readonly #history: TxnHistory;
   /** Leader: local transactions by entry id, waiting for their entry to apply. */
-  readonly #proposed = new Map<string, { readonly p: Pending; readonly results: readonly Json[]; readonly record: CommitRecord | undefined }>();
+  readonly #proposed = new Map<string, {
+    readonly p: Pending; readonly results: readonly Json[]; readonly record: CommitRecord | undefined;
+    /** The transaction's row changes: the committed state applies them as they are (Database.applyTxnRows). */
+    rows: readonly TxnRow[] | undefined;
+  }>();
   /** Leader: replies of read-only/failed transactions held until entry `afterId` applies. */
   #held: { readonly afterId: string; readonly p: Pending; readonly results: readonly Json[] }[] = [];
   /** Rids applied (rid → index), oldest first. */
@@ -570,6 +575,7 @@ export class ClusteredHost implements DatabaseBackend {
     const id = entryId(this.#o.newUuid());
     const recordText = text ?? JSON.stringify(outcome.record);
     const record = text !== undefined ? undefined : outcome.record;
+    const rows = Database.rowsOf(outcome);
     spec.applyOutcome(outcome);
     const meta = {
       date: this.#o.clock.wallMs(),
@@ -577,7 +583,7 @@ export class ClusteredHost implements DatabaseBackend {
       ...(p.remote !== undefined ? { rid: p.remote.rid } : {}),
     };
     const data = encodeTxnEntry(recordText, meta, p.remote !== undefined ? outcome.results : undefined);
-    this.#proposed.set(id, { p, results: outcome.results, record });
+    this.#proposed.set(id, { p, results: outcome.results, record, rows });
     this.#counters.proposed++;
     // No prereq: the leader appends at once, after every entry `spec` already holds, and lock
     // entries that followers forward in between change no table.
@@ -911,6 +917,8 @@ export class ClusteredHost implements DatabaseBackend {
       const db = new Database(parseSchema(entry.schema));
       for (const r of entry.records) db.apply(r);
       this.#db = db;
+      // The rebuilt state has new row objects: later entries of ours apply from their records.
+      for (const v of this.#proposed.values()) v.rows = undefined;
       this.#history.reset(e.id as string as Uuid);
       if (this.#spec !== undefined && this.#specLastId === e.id) this.#spec = cloneDatabase(db);
       for (const l of this.#convertListeners) l();
@@ -920,8 +928,11 @@ export class ClusteredHost implements DatabaseBackend {
       return;
     }
     const mine = this.#proposed.get(e.id);
-    const record = mine?.record ?? parseRecordText(entry.recordText);
-    const changes = this.#db.apply(record);
+    // This leader's own entry: the committed state is now exactly the state the transaction
+    // ran against in `spec`, so its rows apply as they are, with no record parsed.
+    const changes = mine?.rows !== undefined
+      ? this.#db.applyTxnRows(mine.rows)
+      : this.#db.apply(mine?.record ?? parseRecordText(entry.recordText));
     const commit: AppliedCommit = { txnId: e.id as string as Uuid, changes };
     this.#history.addEntry(commit);
     for (const l of this.#listeners) l(commit);

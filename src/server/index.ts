@@ -9,8 +9,13 @@ export type {
 export { defaultAutoCompact, replay, StandaloneHost } from './database-host.js';
 export type { AutoCompactPolicy, StandaloneHostOptions } from './database-host.js';
 export { CommitPipeline } from './commit-pipeline.js';
-export { LockTable } from './locks.js';
-export type { LockManager, LockOwner } from './locks.js';
+export { LocalLockService, LockTable } from './locks.js';
+export type { LockHolder, LockManager, LockOwner, LockService } from './locks.js';
+export { ClusteredHost } from './cluster-host.js';
+export type { ClusteredHostOptions, LockListener } from './cluster-host.js';
+export type { ClusterFrame, ClusterMeta, ClusterNet, ClusterStore, PeerRef } from './cluster-ports.js';
+export { ClusterLockService } from './cluster-locks.js';
+export { clusterStatus, registerClusterCommands } from './cluster-commands.js';
 export { Monitor, mergeChanges } from './monitor.js';
 export type { TableUpdates } from './monitor.js';
 export { parseMonitorRequests, parseConditionChange } from './monitor-request.js';

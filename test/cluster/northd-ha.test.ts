@@ -84,29 +84,55 @@ describe.runIf(haveOvs)('ovn-northd against a 3-member cluster', () => {
     await makeLeader(cluster, NB, leader.index);
     const killedAt = Date.now();
     await cluster.killMember(leader.index);
-    await nbctl(all, '--wait=sb', 'ls-add', 'sw-after');
-    const syncMs = Date.now() - killedAt;
-    console.log(`ovn-northd with every member: ovn-nbctl --wait=sb returned ${syncMs} ms after SIGKILL of the leader (member ${leader.index})`);
-    expect(syncMs).toBeLessThan(20_000);
-    expect(await sbctl(all, '--columns=external_ids', 'list', 'Datapath_Binding')).toContain('name=sw-after');
-
-    await cluster.start(leader.index);
-    await cluster.ready(NB);
-    await cluster.ready(SB);
-    await nbctl(cluster.member(leader.index).remote, '--wait=sb', 'ls-add', 'sw-restarted');
-    expect(await sbctl(cluster.member(leader.index).remote, '--columns=external_ids', 'list', 'Datapath_Binding')).toContain('name=sw-restarted');
-    await northd.proc.stop();
+    try {
+      await nbctl(all, '--wait=sb', 'ls-add', 'sw-after');
+      const syncMs = Date.now() - killedAt;
+      console.log(`ovn-northd with every member: ovn-nbctl --wait=sb returned ${syncMs} ms after SIGKILL of the leader (member ${leader.index})`);
+      expect(syncMs).toBeLessThan(20_000);
+      expect(await sbctl(all, '--columns=external_ids', 'list', 'Datapath_Binding')).toContain('name=sw-after');
+    } finally {
+      await cluster.start(leader.index);
+      await cluster.ready(NB);
+      await cluster.ready(SB);
+    }
+    try {
+      await nbctl(cluster.member(leader.index).remote, '--wait=sb', 'ls-add', 'sw-restarted');
+      expect(await sbctl(cluster.member(leader.index).remote, '--columns=external_ids', 'list', 'Datapath_Binding')).toContain('name=sw-restarted');
+    } finally {
+      await northd.proc.stop();
+    }
   }, 60_000);
 
   describe('HA: two ovn-northd through different members', () => {
-    it('exactly one is active, and the other takes over within 3 s of SIGKILL of the active one\'s member', async () => {
-      const pair = [0, 1].map((i) => startNorthd(`northd${i}`, cluster.member(i).remote, cluster.member(i).remote));
-      const memberOf = (n: Northd): number => pair.indexOf(n);
-      // Sample both statuses all along: never two active at once.
-      let overlaps = 0;
-      const samples: string[] = [];
-      let sampling = true;
-      const sampler = (async () => {
+    let pair: Northd[] = [];
+    // Both statuses are sampled all along: never two active at once.
+    let overlaps = 0;
+    const samples: string[] = [];
+    let sampling = false;
+    let sampler: Promise<void> = Promise.resolve();
+    const phase = (what: string): void => console.log(`  ${new Date().toISOString()} ${what}`);
+    const memberOf = (n: Northd): number => pair.indexOf(n);
+    const activeOne = async (what: string, timeoutMs: number): Promise<Northd> => {
+      const s = await eventually(what, () => Promise.all(pair.map(status)), (x) => x.filter((v) => v === 'active').length === 1 && x.filter((v) => v === 'standby').length === 1, timeoutMs, 100);
+      const n = pair[s.indexOf('active')];
+      if (n === undefined) throw new Error('unreachable');
+      return n;
+    };
+    /** Makes member `i` the Raft leader of both databases. */
+    const lead = async (i: number): Promise<void> => {
+      await makeLeader(cluster, SB, i);
+      await makeLeader(cluster, NB, i);
+    };
+
+    beforeAll(async () => {
+      // Whatever an earlier test left behind: every member up, no other ovn-northd.
+      await Promise.all(northds.map((n) => n.proc.stop()));
+      for (const m of cluster.members) if (!cluster.running().includes(m)) await cluster.start(m.index);
+      await cluster.ready(NB);
+      await cluster.ready(SB);
+      pair = [0, 1].map((i) => startNorthd(`northd${i}`, cluster.member(i).remote, cluster.member(i).remote));
+      sampling = true;
+      sampler = (async () => {
         while (sampling) {
           const s = await Promise.all(pair.map(status));
           if (s.every((x) => x === 'active')) overlaps++;
@@ -114,55 +140,86 @@ describe.runIf(haveOvs)('ovn-northd against a 3-member cluster', () => {
           await new Promise((r) => setTimeout(r, 100));
         }
       })();
-      const activeOne = async (what: string, timeoutMs: number): Promise<Northd> => {
-        const s = await eventually(what, () => Promise.all(pair.map(status)), (x) => x.filter((v) => v === 'active').length === 1 && x.filter((v) => v === 'standby').length === 1, timeoutMs, 100);
-        const n = pair[s.indexOf('active')];
-        if (n === undefined) throw new Error('unreachable');
-        return n;
-      };
-      try {
-        const takeovers: number[] = [];
-        for (let round = 0; round < 2; round++) {
-          const active = await activeOne('exactly one active ovn-northd', 15_000);
-          const standby = pair.find((n) => n !== active);
-          if (standby === undefined) throw new Error('unreachable');
-          const victim = memberOf(active);
-          // Round 0: the active one's member is a follower; round 1: it is the Raft leader.
-          if (round === 1) {
-            await makeLeader(cluster, SB, victim);
-            await makeLeader(cluster, NB, victim);
-          } else {
-            const other = cluster.members.find((m) => m.index !== victim && m.index !== memberOf(standby))?.index ?? memberOf(standby);
-            await makeLeader(cluster, SB, other);
-          }
-          await nbctl(cluster.member(victim).remote, '--wait=sb', 'ls-add', `ha-${round}`);
-          const activeBefore = logTimes(standby.log, ACTIVE_LINE).length;
-          const killedAt = Date.now();
-          await cluster.killMember(victim);
-          const tookOverAt = await eventually(`${standby.name} to log "${ACTIVE_LINE}"`, () => logTimes(standby.log, ACTIVE_LINE), (t) => t.length > activeBefore, 20_000, 25);
-          const takeoverMs = (tookOverAt.at(-1) ?? Number.NaN) - killedAt;
-          takeovers.push(takeoverMs);
-          console.log(`ovn-northd takeover (round ${round}, killed member ${victim} was ${round === 1 ? 'the Raft leader' : 'a follower'}): ${takeoverMs} ms`);
-          // The old active one stepped down before (or as) the new one took over.
-          const lost = logTimes(active.log, STANDBY_LINE).filter((t) => t >= killedAt - 1000);
-          expect(lost.length).toBeGreaterThan(0);
-          expect(lost[0]).toBeLessThanOrEqual(tookOverAt.at(-1) ?? 0);
-          // The new active instance does its job through the surviving members.
-          const third = cluster.members.find((m) => m.index !== victim && m.index !== memberOf(standby));
-          await nbctl((third ?? cluster.member(memberOf(standby))).remote, '--wait=sb', 'ls-add', `ha-${round}-after`);
-          await cluster.start(victim);
-          await cluster.ready(NB);
-          await cluster.ready(SB);
-          // Back on its restarted member, the old active one stays on standby.
-          expect(await activeOne('the old active one to come back on standby', 15_000)).toBe(standby);
-        }
-        expect(overlaps).toBe(0);
-        for (const t of takeovers) expect(t).toBeLessThan(5000);
-      } finally {
-        sampling = false;
-        await sampler;
-        if (overlaps > 0) console.log(`status samples (northd0/northd1): ${samples.join(' ')}`);
+    }, 60_000);
+
+    afterAll(async () => {
+      sampling = false;
+      await sampler;
+      if (overlaps > 0) console.log(`status samples (northd0/northd1): ${samples.join(' ')}`);
+    });
+
+    it('exactly one is active, and the other takes over within 3 s of SIGKILL of the active one\'s member', async () => {
+      const takeovers: number[] = [];
+      for (let round = 0; round < 2; round++) {
+        const active = await activeOne('exactly one active ovn-northd', 15_000);
+        const standby = pair.find((n) => n !== active);
+        if (standby === undefined) throw new Error('unreachable');
+        const victim = memberOf(active);
+        const third = cluster.members.find((m) => m.index !== victim && m.index !== memberOf(standby));
+        if (third === undefined) throw new Error('unreachable');
+        // Round 0: the active one's member is a follower; round 1: it is the Raft leader.
+        phase(`round ${round}: ${active.name} active`);
+        await lead(round === 1 ? victim : third.index);
+        phase('leaders placed');
+        await nbctl(cluster.member(victim).remote, '--wait=sb', 'ls-add', `ha-${round}`);
+        phase(`round ${round}: ${active.name} active; killing member ${victim}`);
+        const activeBefore = logTimes(standby.log, ACTIVE_LINE).length;
+        const killedAt = Date.now();
+        await cluster.killMember(victim);
+        const tookOverAt = await eventually(`${standby.name} to log "${ACTIVE_LINE}"`, () => logTimes(standby.log, ACTIVE_LINE), (t) => t.length > activeBefore, 20_000, 25);
+        const takeoverMs = (tookOverAt.at(-1) ?? Number.NaN) - killedAt;
+        takeovers.push(takeoverMs);
+        console.log(`ovn-northd takeover (round ${round}, killed member ${victim} was ${round === 1 ? 'the Raft leader' : 'a follower'}): ${takeoverMs} ms`);
+        // The old active one stepped down before (or as) the new one took over.
+        const lost = logTimes(active.log, STANDBY_LINE).filter((t) => t >= killedAt - 1000);
+        expect(lost.length).toBeGreaterThan(0);
+        expect(lost[0]).toBeLessThanOrEqual(tookOverAt.at(-1) ?? 0);
+        // The new active instance does its job, seen through the third member.
+        phase('took over');
+        await nbctl(third.remote, '--wait=sb', 'ls-add', `ha-${round}-after`);
+        phase('synced through the third member');
+        expect(await sbctl(third.remote, '--columns=external_ids', 'list', 'Datapath_Binding')).toContain(`name=ha-${round}-after`);
+        await cluster.start(victim);
+        phase(`member ${victim} restarted`);
+        await cluster.ready(NB);
+        await cluster.ready(SB);
+        phase(`member ${victim} ready`);
+        // Back on its restarted member, the old active one stays on standby.
+        expect(await activeOne('the old active one to come back on standby', 15_000)).toBe(standby);
       }
+      expect(overlaps).toBe(0);
+      for (const t of takeovers) expect(t).toBeLessThan(5000);
+    }, 60_000);
+
+    // Locks are leased for an election timeout T (cluster-locks.ts): a member that hears from a
+    // new leader within T never tells its holders "stolen", so a Raft leader change elsewhere
+    // (a ~50 ms election) must not move the lock or bounce the active instance.
+    it('SIGKILL of the Raft leader elsewhere leaves the active ovn-northd active', async () => {
+      const active = await activeOne('exactly one active ovn-northd', 15_000);
+      const standby = pair.find((n) => n !== active);
+      const third = cluster.members.find((m) => m.index !== memberOf(active) && (standby === undefined || m.index !== memberOf(standby)));
+      if (standby === undefined || third === undefined) throw new Error('unreachable');
+      await lead(third.index);
+      const lostBefore = logTimes(active.log, STANDBY_LINE).length;
+      const activeBefore = logTimes(standby.log, ACTIVE_LINE).length;
+      phase(`${active.name} active; killing the Raft leader, member ${third.index}`);
+      await cluster.killMember(third.index);
+      try {
+        await cluster.leader(SB);
+        await cluster.leader(NB);
+        // Past 2T: any lease expiry would have shown by now.
+        await new Promise((r) => setTimeout(r, 2500));
+        const bounced = readText(active.log).split('\n').slice(-40).filter((l) => /ovsdb_cs|lock lost/.test(l));
+        if (bounced.length > 0) console.log(`${active.name} after the leader kill:\n${bounced.join('\n')}`);
+        expect(logTimes(active.log, STANDBY_LINE).length).toBe(lostBefore);
+        expect(logTimes(standby.log, ACTIVE_LINE).length).toBe(activeBefore);
+        expect(await status(active)).toBe('active');
+      } finally {
+        await cluster.start(third.index);
+        await cluster.ready(NB);
+        await cluster.ready(SB);
+      }
+      expect(overlaps).toBe(0);
     }, 60_000);
   });
 });

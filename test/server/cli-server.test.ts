@@ -105,8 +105,7 @@ describe('ovsdb-ts server process', () => {
     expect(pidAlive(pid)).toBe(false);
   }, 30_000);
 
-  it('the real ovs-appctl lists our commands and stops the server', async () => {
-    if (!requireOvs('ovs-appctl')) return;
+  it.runIf(requireOvs('ovs-appctl'))('the real ovs-appctl lists our commands and stops the server', async () => {
     const db = await freshDb();
     const sock = join(dir, 'o.sock');
     const ctl = join(dir, 'o.ctl');
@@ -123,8 +122,7 @@ describe('ovsdb-ts server process', () => {
     expect(await p.exited()).toBe(0);
   }, 30_000);
 
-  it('serves pssl: to the real ovsdb-client with --private-key/--certificate/--ca-cert', async () => {
-    if (!requireOvs('ovsdb-client')) return;
+  it.runIf(requireOvs('ovsdb-client'))('serves pssl: to the real ovsdb-client with --private-key/--certificate/--ca-cert', async () => {
     const db = await freshDb();
     const pki = makeTestPki(dir);
     const port = await freePort();

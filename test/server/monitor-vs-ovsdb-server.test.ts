@@ -89,8 +89,7 @@ afterAll(async () => {
 });
 
 describe('monitors and locks, ours against the real ovsdb-server', () => {
-  it('produces the same transcript', async () => {
-    if (!requireOvs('ovsdb-server', 'ovsdb-tool')) return;
+  it.runIf(requireOvs('ovsdb-server', 'ovsdb-tool'))('produces the same transcript', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ovs-diff-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const schemaPath = join(dir, 't.ovsschema');
