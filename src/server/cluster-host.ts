@@ -55,6 +55,7 @@ import { ReadBarrier } from './cluster-reads.js';
 import { LockTable, parseLockOp, type LockOp, type OwnerChange } from './cluster-lock-table.js';
 import type { Logger, UuidSource } from './ports.js';
 import { TxnHistory } from './txn-history.js';
+import { BlockedTxns } from './blocked-txns.js';
 
 export interface ClusteredHostOptions {
   readonly store: ClusterStore;
@@ -157,7 +158,7 @@ export class ClusteredHost implements DatabaseBackend {
   readonly #ridsInFlight = new Set<string>();
   #ridCounter = 0;
   readonly #ridPrefix: string;
-  #blocked: Pending[] = [];
+  readonly #blocked: BlockedTxns<Pending>;
   /** Writes that arrived before this (joining) member had any contents. */
   #beforeContents: Pending[] = [];
   readonly #listeners = new Set<(c: AppliedCommit) => void>();
@@ -202,6 +203,7 @@ export class ClusteredHost implements DatabaseBackend {
     const snap = opts.store.snapshot();
     this.#db = snap === undefined ? new Database(parseSchema(placeholderSchema(this.#meta.name))) : this.#loadSnapshot(snap);
     this.#history = new TxnHistory(this.#historyBase(), opts.historySize ?? 100);
+    this.#blocked = new BlockedTxns<Pending>(opts.clock, (p) => this.#run(p));
     this.#reads = new ReadBarrier({
       readIndex: (id) => {
         if (this.#raft !== undefined) this.#raft.readIndex(id);
@@ -279,17 +281,11 @@ export class ClusteredHost implements DatabaseBackend {
       let cancelled = false;
       this.#reads.wait(() => {
         if (cancelled || this.#closed) return;
-        if (!this.#run(p)) this.#block(p);
+        if (!this.#run(p)) this.#blocked.add(p);
       });
       return {
         cancel: () => {
-          const i = this.#blocked.indexOf(p);
-          if (i >= 0) {
-            this.#blocked.splice(i, 1);
-            p.cancelTimer?.();
-            return true;
-          }
-          cancelled = true;
+          if (!this.#blocked.cancel(p)) cancelled = true;
           return true;
         },
       };
@@ -300,16 +296,7 @@ export class ClusteredHost implements DatabaseBackend {
       return FINISHED;
     }
     if (this.#run(p)) return FINISHED;
-    this.#block(p);
-    return {
-      cancel: () => {
-        const i = this.#blocked.indexOf(p);
-        if (i < 0) return false;
-        this.#blocked.splice(i, 1);
-        p.cancelTimer?.();
-        return true;
-      },
-    };
+    return this.#blocked.add(p);
   }
 
   /** Runs `action` once this member's state is linearizable (monitor initial dumps). */
@@ -375,7 +362,7 @@ export class ClusteredHost implements DatabaseBackend {
       cells += n * t.columns.size;
     }
     const st = this.#o.store.stats();
-    return { rows, cells, blockedTxns: this.#blocked.length, historyTxns: this.#history.size, diskWrites: st.writes, diskSyncs: st.syncs };
+    return { rows, cells, blockedTxns: this.#blocked.size, historyTxns: this.#history.size, diskWrites: st.writes, diskSyncs: st.syncs };
   }
 
   /** Raft counters for memory/show and cluster/status. */
@@ -410,7 +397,7 @@ export class ClusteredHost implements DatabaseBackend {
     this.#cancelPoll?.();
     this.#reads.stop();
     raft?.stop();
-    for (const p of this.#blocked.splice(0)) p.cancelTimer?.();
+    this.#blocked.takeAll();
     await this.#o.net.close();
     await this.#o.store.close();
   }
@@ -561,7 +548,7 @@ export class ClusteredHost implements DatabaseBackend {
         // inserted and acknowledged before the transaction began.)
         p.barrierPassed = true;
         this.#reads.wait(() => {
-          if (!this.#closed && !this.#run(p)) this.#block(p);
+          if (!this.#closed && !this.#run(p)) this.#blocked.add(p);
         });
       }
       return true;
@@ -604,35 +591,6 @@ export class ClusteredHost implements DatabaseBackend {
   #answerRetry(remote: { readonly rid: string; readonly address: string }): void {
     this.#ridsInFlight.delete(remote.rid);
     this.#o.net.send(remote.address, { kind: 'app', body: { t: 'txnReply', rid: remote.rid, retry: true } });
-  }
-
-  #block(p: Pending): void {
-    this.#blocked.push(p);
-    this.#arm(p);
-  }
-
-  #arm(p: Pending): void {
-    p.cancelTimer?.();
-    p.cancelTimer = undefined;
-    const at = p.retryAtMs;
-    if (at === undefined) return;
-    p.cancelTimer = this.#o.clock.setTimer(Math.max(1, Math.ceil(at - this.#nowMs())), () => {
-      p.cancelTimer = undefined;
-      const i = this.#blocked.indexOf(p);
-      if (i < 0) return;
-      this.#blocked.splice(i, 1);
-      if (!this.#run(p)) this.#block(p);
-    });
-  }
-
-  #retryBlocked(): void {
-    if (this.#blocked.length === 0) return;
-    const list = this.#blocked;
-    this.#blocked = [];
-    for (const p of list) {
-      if (this.#run(p)) p.cancelTimer?.();
-      else this.#blocked.push(p);
-    }
   }
 
   // ---- forwarding (follower side) -----------------------------------------------------------
@@ -746,7 +704,7 @@ export class ClusteredHost implements DatabaseBackend {
           req: { ops: msg.ops, hasLock: (name) => locks.has(name) }, readOnly: false, done: () => undefined,
           startedMs: this.#nowMs(), retryAtMs: undefined, cancelTimer: undefined, remote: { rid: msg.rid, address: from.address },
         };
-        if (!this.#run(p)) this.#block(p);
+        if (!this.#run(p)) this.#blocked.add(p);
         return;
       }
       case 'txnReply': {
@@ -874,7 +832,7 @@ export class ClusteredHost implements DatabaseBackend {
     this.#releaseForwarded();
     this.#reads.onApplied();
     this.#releaseBeforeContents();
-    this.#retryBlocked();
+    this.#blocked.retryAll();
     this.#maybeSnapshot();
   }
 
@@ -952,7 +910,7 @@ export class ClusteredHost implements DatabaseBackend {
 
   #releaseBeforeContents(): void {
     if (this.#beforeContents.length === 0 || !this.#hasContents()) return;
-    for (const p of this.#beforeContents.splice(0)) if (!this.#run(p)) this.#block(p);
+    for (const p of this.#beforeContents.splice(0)) if (!this.#run(p)) this.#blocked.add(p);
   }
 
   #releaseHeld(applied: string): void {
@@ -997,7 +955,7 @@ export class ClusteredHost implements DatabaseBackend {
     }
     this.#counters.rerun++;
     if (mine.p.remote !== undefined) this.#answerRetry(mine.p.remote);
-    else if (!this.#run(mine.p)) this.#block(mine.p);
+    else if (!this.#run(mine.p)) this.#blocked.add(mine.p);
   }
 
   /** Forgets the speculative state; in-flight proposals keep waiting for their outcome. */
@@ -1007,7 +965,7 @@ export class ClusteredHost implements DatabaseBackend {
     this.#specLastId = null;
     for (const h of this.#held.splice(0)) {
       if (h.p.remote !== undefined) this.#answerRetry(h.p.remote);
-      else if (!this.#run(h.p)) this.#block(h.p);
+      else if (!this.#run(h.p)) this.#blocked.add(h.p);
     }
   }
 
@@ -1025,7 +983,7 @@ export class ClusteredHost implements DatabaseBackend {
       this.#leaderSinceMs = this.#nowMs();
       this.#counters.elections++;
       this.#o.logger.log('INFO', 'raft', `${this.name}: leader in term ${core.term}, serving writes at index ${core.appliedIndex}`);
-      this.#retryBlocked();
+      this.#blocked.retryAll();
     }
     // _Server is rewritten (and every IDL monitoring it notified) when the role, leader or
     // connection changes at once; the applied index alone is published at most once a second.

@@ -6,19 +6,14 @@
  */
 import type { LogStore, RaftMessage } from '../raft/index.js';
 
-/** What a member knows of itself (kept durable with the log). */
-export interface ClusterMeta {
-  /** Database (schema) name. */
-  readonly name: string;
-  /** Cluster id; null for a joining member not given --cid, until it learns it. */
-  readonly cid: string | null;
-  /** This member's server id. */
-  readonly sid: string;
-  /** This member's Raft address (tcp:IP:PORT or ssl:IP:PORT). */
-  readonly local: string;
-  /** Addresses to contact to join; [] for a founding member and once joined. */
-  readonly remotes: readonly string[];
-}
+/**
+ * What a member knows of itself, kept durable with its log: database name, cluster id (null for
+ * a joining member not given --cid, until it learns it), server id, its Raft address, and the
+ * addresses to contact to join ([] for a founding member and once joined). The store defines the
+ * shape it persists; the host only reads and replaces it.
+ */
+export type { ClusterMeta } from '../storage/raft-values.js';
+import type { ClusterMeta } from '../storage/raft-values.js';
 
 /** The Raft log, hard state and snapshot of one member, plus its identity. */
 export interface ClusterStore extends LogStore {

@@ -28,6 +28,7 @@ import type {
 } from './database-backend.js';
 import type { DbStore, Logger, UuidSource } from './ports.js';
 import { TxnHistory } from './txn-history.js';
+import { BlockedTxns } from './blocked-txns.js';
 
 /** When to rewrite the log as a snapshot on its own (OVS: ovsdb/file.c, 10 MB and 100 records). */
 export interface AutoCompactPolicy {
@@ -126,9 +127,7 @@ export class StandaloneHost implements DatabaseBackend {
   readonly #history: TxnHistory;
   readonly #listeners = new Set<(c: AppliedCommit) => void>();
   readonly #convertListeners = new Set<() => void>();
-  #blocked: Pending[] = [];
-  #retrying = false;
-  #retryAgain = false;
+  readonly #blocked: BlockedTxns<Pending>;
   #closed = false;
   #lastCompactMs: number;
   #compacting = false;
@@ -147,6 +146,7 @@ export class StandaloneHost implements DatabaseBackend {
     this.#txnIdPrefix = opts.newUuid().slice(0, 24); // "xxxxxxxx-xxxx-4xxx-yxxx-" + 12 hex digits
     this.#history = new TxnHistory(this.#nextTxnId(), opts.historySize ?? 100);
     this.#lastCompactMs = opts.clock.nowMs();
+    this.#blocked = new BlockedTxns<Pending>(opts.clock, (p) => this.#run(p));
   }
 
   get name(): string {
@@ -175,17 +175,7 @@ export class StandaloneHost implements DatabaseBackend {
     const p: Pending = { req, done, startedMs: now, retryAtMs: undefined, cancelTimer: undefined };
     if (this.#closed) return FINISHED;
     if (this.#run(p, now)) return FINISHED;
-    this.#blocked.push(p);
-    this.#arm(p);
-    return {
-      cancel: () => {
-        const i = this.#blocked.indexOf(p);
-        if (i < 0) return false;
-        this.#blocked.splice(i, 1);
-        p.cancelTimer?.();
-        return true;
-      },
-    };
+    return this.#blocked.add(p);
   }
 
   afterPending(action: () => void): void {
@@ -223,8 +213,7 @@ export class StandaloneHost implements DatabaseBackend {
     this.#db = converted;
     this.#history.reset(this.#nextTxnId());
     // Waits on the old schema cannot be re-run against the new one (OVS cancels them too).
-    for (const p of this.#blocked.splice(0)) {
-      p.cancelTimer?.();
+    for (const p of this.#blocked.takeAll()) {
       const results: Json[] = [{ error: 'canceled', details: 'database schema changed' }];
       this.#pipeline.then(() => p.done(results));
     }
@@ -256,7 +245,7 @@ export class StandaloneHost implements DatabaseBackend {
     }
     const disk = this.#opts.store?.stats();
     return {
-      rows, cells, blockedTxns: this.#blocked.length, historyTxns: this.#history.size,
+      rows, cells, blockedTxns: this.#blocked.size, historyTxns: this.#history.size,
       diskWrites: disk?.batches ?? 0, diskSyncs: disk?.syncedBatches ?? 0,
     };
   }
@@ -264,7 +253,7 @@ export class StandaloneHost implements DatabaseBackend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const p of this.#blocked.splice(0)) p.cancelTimer?.();
+    this.#blocked.takeAll();
     await new Promise<void>((resolve) => this.#pipeline.then(resolve));
     await this.#opts.store?.close();
   }
@@ -323,51 +312,7 @@ export class StandaloneHost implements DatabaseBackend {
     this.#history.addEntry(commit);
     for (const l of this.#listeners) l(commit);
     this.#maybeCompact();
-    this.#retryBlocked();
-  }
-
-  /** Re-runs every blocked transaction once per commit (reentrant commits loop here). */
-  #retryBlocked(): void {
-    if (this.#blocked.length === 0) return;
-    if (this.#retrying) {
-      this.#retryAgain = true;
-      return;
-    }
-    this.#retrying = true;
-    try {
-      do {
-        this.#retryAgain = false;
-        const list = this.#blocked;
-        this.#blocked = [];
-        const still: Pending[] = [];
-        for (const p of list) {
-          if (this.#run(p)) p.cancelTimer?.();
-          else still.push(p);
-        }
-        this.#blocked = still.concat(this.#blocked);
-      } while (this.#retryAgain && this.#blocked.length > 0);
-    } finally {
-      this.#retrying = false;
-    }
-  }
-
-  /** Sets a timer for a blocked transaction's timeout, if it has one. */
-  #arm(p: Pending): void {
-    p.cancelTimer?.();
-    p.cancelTimer = undefined;
-    const at = p.retryAtMs;
-    if (at === undefined) return;
-    const clock = this.#opts.clock;
-    p.cancelTimer = clock.setTimer(Math.max(1, Math.ceil(at - this.#nowMs())), () => {
-      p.cancelTimer = undefined;
-      const i = this.#blocked.indexOf(p);
-      if (i < 0) return;
-      this.#blocked.splice(i, 1); // out of the list first: #run may commit and retry the others
-      if (!this.#run(p)) {
-        this.#blocked.push(p);
-        this.#arm(p);
-      }
-    });
+    this.#blocked.retryAll();
   }
 
   #maybeCompact(): void {

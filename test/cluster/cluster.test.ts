@@ -3,9 +3,9 @@
  * join-cluster, writes through the leader commit on every member, and a member killed and
  * restarted catches up.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { TestCluster } from './harness.js';
+import { useCluster, TestCluster } from './harness.js';
 
 const DB = 'OVN_Northbound';
 
@@ -39,17 +39,10 @@ async function eventually<T>(what: string, fn: () => Promise<T>, ok: (v: T) => b
 }
 
 describe('a 3-member cluster of real processes', () => {
-  let cluster: TestCluster;
-  beforeAll(async () => {
-    cluster = await TestCluster.create(3);
-    await cluster.startAll();
-    await cluster.ready(DB);
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.destroy();
-  });
+  const clusterOf = useCluster(3, DB);
 
   it('forms: every member joins and one leads', async () => {
+    const cluster = clusterOf();
     const leader = await cluster.leader(DB);
     await eventually('three voters', async () => cluster.ctl(leader.index, ['cluster/status', DB]), (s) => (s.match(/^ {4}\w{4} \(/gm) ?? []).length === 3 && !/learner/.test(s), 20_000);
     const status = cluster.ctl(leader.index, ['cluster/status', DB]);
@@ -58,6 +51,7 @@ describe('a 3-member cluster of real processes', () => {
   }, 40_000);
 
   it('commits a write through the leader on every member', async () => {
+    const cluster = clusterOf();
     const leader = await cluster.leader(DB);
     const reply = await insertSwitch(leader.clientPort, 'ls-a') as { result: unknown[]; error: unknown };
     expect(reply.error).toBeNull();
@@ -68,6 +62,7 @@ describe('a 3-member cluster of real processes', () => {
   }, 30_000);
 
   it('every member is a full entry point: _Server says leader on each', async () => {
+    const cluster = clusterOf();
     await cluster.leader(DB);
     for (const m of cluster.members) await eventually(`member ${m.index}`, () => cluster.serves(m, DB), (v) => v);
     // ...while cluster/status shows the true Raft roles.
@@ -77,6 +72,7 @@ describe('a 3-member cluster of real processes', () => {
   }, 30_000);
 
   it('a write through a follower commits once and is visible there before the reply', async () => {
+    const cluster = clusterOf();
     const leader = await cluster.leader(DB);
     const follower = cluster.members.find((m) => m.index !== leader.index);
     if (follower === undefined) throw new Error('no follower');
@@ -98,6 +94,7 @@ describe('a 3-member cluster of real processes', () => {
   }, 30_000);
 
   it('reads are linearizable across members: a write acknowledged by one is seen by the next read on another', async () => {
+    const cluster = clusterOf();
     await cluster.leader(DB);
     const [a, b, c] = cluster.members;
     if (a === undefined || b === undefined || c === undefined) throw new Error('three members');
@@ -112,6 +109,7 @@ describe('a 3-member cluster of real processes', () => {
   }, 30_000);
 
   it('a follower killed and restarted catches up', async () => {
+    const cluster = clusterOf();
     const leader = await cluster.leader(DB);
     const follower = cluster.members.find((m) => m.index !== leader.index);
     if (follower === undefined) throw new Error('no follower');

@@ -2,9 +2,9 @@
  * SIGKILL of the leader under concurrent writes, again and again: no acknowledged write is lost,
  * none is applied twice, and every member ends with the same contents.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { TestCluster, type Member } from './harness.js';
+import { useCluster, TestCluster, type Member } from './harness.js';
 
 const DB = 'OVN_Northbound';
 const ROUNDS = Number(process.env['FAILOVER_ROUNDS'] ?? 10);
@@ -70,17 +70,10 @@ async function dump(port: number): Promise<string[]> {
 }
 
 describe('leader SIGKILL under concurrent writes', () => {
-  let cluster: TestCluster;
-  beforeAll(async () => {
-    cluster = await TestCluster.create(3);
-    await cluster.startAll();
-    await cluster.ready(DB);
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.destroy();
-  });
+  const clusterOf = useCluster(3, DB);
 
   it(`loses no acknowledged write over ${ROUNDS} leader kills`, async () => {
+    const cluster = clusterOf();
     const writers = [0, 1, 2, 3].map((i) => new Writer(i, cluster));
     const gaps: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {

@@ -6,6 +6,7 @@
  * served by the member's one process, as `ovsdb-ts cluster up` does.
  */
 import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliPath, ensureBuilt } from '../helpers/build.js';
@@ -214,4 +215,24 @@ export class TestCluster {
     }
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * Registers beforeAll/afterAll for a cluster of `n` members, started and ready to serve `db`;
+ * returns a getter for it (use inside tests).
+ */
+export function useCluster(n = 3, db = 'OVN_Northbound'): () => TestCluster {
+  let cluster: TestCluster | undefined;
+  beforeAll(async () => {
+    cluster = await TestCluster.create(n);
+    await cluster.startAll();
+    await cluster.ready(db);
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.destroy();
+  });
+  return () => {
+    if (cluster === undefined) throw new Error('the cluster did not start (see beforeAll)');
+    return cluster;
+  };
 }

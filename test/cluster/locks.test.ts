@@ -3,9 +3,9 @@
  * `assert` is checked cluster-wide, and a lock held through a member that dies passes to the
  * next waiter within a bounded time.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { TestCluster } from './harness.js';
+import { useCluster, TestCluster } from './harness.js';
 
 const DB = 'OVN_Northbound';
 
@@ -14,17 +14,10 @@ function isNote(method: string, name: string) {
 }
 
 describe('cluster-wide locks', () => {
-  let cluster: TestCluster;
-  beforeAll(async () => {
-    cluster = await TestCluster.create(3);
-    await cluster.startAll();
-    await cluster.ready(DB);
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.destroy();
-  });
+  const clusterOf = useCluster(3, DB);
 
   it('two clients on different members contend for one lock; steal, unlock and assert work across members', async () => {
+    const cluster = clusterOf();
     const [m0, m1, m2] = cluster.members;
     if (m0 === undefined || m1 === undefined || m2 === undefined) throw new Error('three members');
     const a = await RawClient.connect({ port: m0.clientPort });
@@ -60,6 +53,7 @@ describe('cluster-wide locks', () => {
   }, 40_000);
 
   it('a lock held through a member that dies passes to the next waiter within a bounded time', async () => {
+    const cluster = clusterOf();
     const leader = await cluster.ready(DB);
     const [holderMember, waiterMember] = cluster.members.filter((m) => m.index !== leader.index);
     if (holderMember === undefined || waiterMember === undefined) throw new Error('two followers');

@@ -4,9 +4,9 @@
  * as a snapshot, and the cluster keeps serving throughout.
  */
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { ovsdbTs, TestCluster } from './harness.js';
+import { ovsdbTs, useCluster, TestCluster } from './harness.js';
 
 const DB = 'OVN_Northbound';
 
@@ -43,17 +43,10 @@ function servers(cluster: TestCluster, i: number): number {
 }
 
 describe('membership changes', () => {
-  let cluster: TestCluster;
-  beforeAll(async () => {
-    cluster = await TestCluster.create(3);
-    await cluster.startAll();
-    await cluster.ready(DB);
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.destroy();
-  });
+  const clusterOf = useCluster(3, DB);
 
   it('a wiped member is kicked, joins again under a new id, and gets the data by snapshot', async () => {
+    const cluster = clusterOf();
     const leader = await cluster.ready(DB);
     for (let i = 0; i < 30; i++) await insert(leader.clientPort, `before-wipe-${i}`);
     // Take a snapshot on the leader so a new member cannot catch up from the log alone.
@@ -75,6 +68,7 @@ describe('membership changes', () => {
   }, 90_000);
 
   it('cluster/leave removes a member; the two others keep committing', async () => {
+    const cluster = clusterOf();
     const leader = await cluster.ready(DB);
     const leaving = cluster.members.find((m) => m.index !== leader.index);
     if (leaving === undefined) throw new Error('no follower');

@@ -2,24 +2,17 @@
  * A rolling restart (SIGTERM each member in turn, leader included, and start it again) while
  * clients write through the other members: no request of theirs fails, and nothing is lost.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { TestCluster } from './harness.js';
+import { useCluster, TestCluster } from './harness.js';
 
 const DB = 'OVN_Northbound';
 
 describe('rolling restart', () => {
-  let cluster: TestCluster;
-  beforeAll(async () => {
-    cluster = await TestCluster.create(3);
-    await cluster.startAll();
-    await cluster.ready(DB);
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.destroy();
-  });
+  const clusterOf = useCluster(3, DB);
 
   it('SIGTERM of each member in turn fails no request made through the others', async () => {
+    const cluster = clusterOf();
     const acked: string[] = [];
     const failures: string[] = [];
     for (let round = 0; round < 3; round++) {
