@@ -1,7 +1,7 @@
 /**
- * The application a simulated server replicates, behind one interface so the same cluster runs
- * the key-value workload (with client sessions) and the OVSDB workload (transactions computed
- * on the local replica and proposed with a prereq, as clustered ovsdb-server does).
+ * The key-value application a simulated server of the key-value workload replicates (with
+ * client sessions, so retries apply once). The OVSDB workload needs none of this: it runs the
+ * production ClusteredHost (ovsdb-node.ts).
  */
 import type { LogEntry, Proposal, ProposalResult, Snapshot } from '../../src/raft/types.js';
 import { entryId } from '../../src/raft/types.js';

@@ -9,30 +9,47 @@
  * whole stall). A server that crashes resets its connections: each running peer may see that
  * (RaftHost.peerLost), and a live peer's connection may also reset spuriously.
  *
+ * The key-value workload runs RaftHost + a key-value state machine on each server (sim-node.ts);
+ * the OVSDB workload runs the production clustered backend, ClusteredHost (ovsdb-node.ts), over
+ * the simulator's disk, network and clocks. Both exchange ClusterFrames on the network.
+ *
  * Everything random comes from PRNG streams derived from the seed, so a seed replays exactly.
  * Safety checkers run on every event (writes, applies, role changes); the linearizability check
  * runs on the whole history at the end.
  */
 import { Prng } from '../../src/base/prng.js';
 import type { RaftTestFaults } from '../../src/raft/config.js';
-import type { RaftMessage } from '../../src/raft/messages.js';
 import { nodeId, type ConfChange } from '../../src/raft/types.js';
+import type { ClusterFrame } from '../../src/server/cluster-ports.js';
+import { ClientOpChecker } from './checkers/client-ops.js';
 import { RaftSafetyChecker, type LogView } from './checkers/raft-safety.js';
 import { ReplicaEqualityChecker } from './checkers/replica-equality.js';
 import { ViolationError } from './checkers/violation.js';
+import { initialClusterState, OvsdbNode } from './ovsdb-node.js';
 import { NodeClock, SimClock } from './sim-clock.js';
+import { SimClusterStore } from './sim-cluster-ports.js';
 import { SimDisk } from './sim-disk.js';
 import { SimNetwork } from './sim-network.js';
-import { SimNode, type NodeHooks } from './sim-node.js';
+import { SimNode } from './sim-node.js';
+import type { NodeHooks, SimServer } from './sim-server.js';
 import type { SwarmOptions } from './swarm.js';
 import { Trace } from './trace.js';
 import { History, SimClient, type ClientRequest, type ClientResponse } from './workload.js';
 import type { HistoryOp, KvResult } from './checkers/linearizability.js';
 
-/** Faults in the simulated application (not the Raft core), for proving checkers bite. */
+/** Faults outside the Raft core, for proving checkers bite (never in the swarm). */
 export interface SimFaults {
-  /** OVSDB servers propose transactions without a prereq (lost updates). */
-  readonly ovsdbNoPrereq?: boolean;
+  /**
+   * OVSDB workload: every forwarded transaction reaches the leader under a fresh request id,
+   * so the leader cannot tell a resent write from a new one (sim-cluster-ports.ts NetFaults).
+   */
+  readonly ovsdbRenameRids?: boolean;
+}
+
+/** A frame in flight, or held for a stalled server, with its sender. */
+interface Delivery {
+  readonly frame: ClusterFrame;
+  readonly from: string;
 }
 
 /** Counters for reports. */
@@ -59,15 +76,18 @@ export interface ClusterStats {
 /** The world of one seed. */
 export class SimCluster {
   readonly clock: SimClock;
-  readonly network: SimNetwork<RaftMessage>;
+  readonly network: SimNetwork<ClusterFrame>;
   readonly ids: readonly string[];
   readonly disks = new Map<string, SimDisk>();
   readonly clocks = new Map<string, NodeClock>();
-  readonly nodes = new Map<string, SimNode | undefined>();
+  readonly nodes = new Map<string, SimServer | undefined>();
+  /** OVSDB workload: each server's store (its disk plus identity), reopened by every incarnation. */
+  readonly stores = new Map<string, SimClusterStore>();
   readonly downUntil = new Map<string, number>();
   readonly incarnations = new Map<string, number>();
   readonly safety = new RaftSafetyChecker();
   readonly replicas = new ReplicaEqualityChecker();
+  readonly clientOps = new ClientOpChecker();
   readonly history = new History();
   readonly clients: SimClient[] = [];
   readonly trace = new Trace(200);
@@ -76,7 +96,7 @@ export class SimCluster {
     stalls: 0, clockJumps: 0, resets: 0,
   };
   /** Per stalled server: messages and client requests that arrived during the stall, in order. */
-  #held = new Map<string, (RaftMessage | ClientRequest)[]>();
+  #held = new Map<string, (Delivery | ClientRequest)[]>();
   /** Client traffic in flight: tick → deliveries. */
   #toNodes = new Map<number, ClientRequest[]>();
   #toClients = new Map<number, ClientResponse[]>();
@@ -121,9 +141,16 @@ export class SimCluster {
     }
     for (const id of this.ids) {
       const disk = this.disks.get(id);
-      if (disk !== undefined) disk.onWrite = (batch, before) => this.safety.observeWrite(id, batch, before);
-      this.#start(id, voters.includes(id) ? voters : undefined);
+      if (disk === undefined) continue;
+      disk.onWrite = (batch, before) => this.safety.observeWrite(id, batch, before);
+      if (options.workload === 'ovsdb') {
+        // create-cluster on the founders; every other server starts empty, knowing the
+        // cluster id, and waits to be added (by the world's membership changes).
+        if (voters.includes(id)) disk.format({ entries: [], ...initialClusterState(voters, options.electionTimerMs) });
+        this.stores.set(id, new SimClusterStore(disk, { name: 'Sim', cid: `sim-${seed}`, sid: id, local: id, remotes: [] }));
+      }
     }
+    for (const id of this.ids) this.#start(id, voters.includes(id) ? voters : undefined);
     for (let c = 1; c <= options.clientCount; c++) {
       const counter = options.workload === 'ovsdb';
       const opts = {
@@ -144,28 +171,44 @@ export class SimCluster {
     const incarnation = (this.incarnations.get(id) ?? 0) + 1;
     this.incarnations.set(id, incarnation);
     const o = this.options;
+    const store = this.stores.get(id);
+    if (store !== undefined) {
+      const l = o.raftLimits;
+      this.nodes.set(id, new OvsdbNode(id, store, clock, {
+        tickMs: o.tickMs,
+        seed: o.seed,
+        raft: {
+          seed: (o.seed * 31 + incarnation * 7919) >>> 0, preVote: o.preVote, checkQuorum: o.checkQuorum, leaseReads: o.leaseReads,
+          maxMsgBytes: l.maxMsgBytes, maxInflightMsgs: l.maxInflightMsgs, maxInflightBytes: l.maxInflightBytes, snapshotChunkBytes: l.snapshotChunkBytes,
+          ...(this.testFaults !== undefined ? { testFaults: this.testFaults } : {}),
+        },
+        snapshotEveryEntries: o.hostSnapshotEveryEntries,
+        netFaults: { renameRids: this.simFaults.ovsdbRenameRids === true },
+      }, this.#hooks, incarnation));
+      return;
+    }
     const node = new SimNode(id, disk, clock, {
       clusterId: `sim-${o.seed}`, tickMs: o.tickMs, electionTimerMs: o.electionTimerMs, preVote: o.preVote,
       checkQuorum: o.checkQuorum, leaseReads: o.leaseReads, bootstrapVoters: this.#bootstrap.get(id), seed: o.seed,
-      testFaults: this.testFaults, workload: o.workload, ovsdbNoPrereq: this.simFaults.ovsdbNoPrereq === true,
-      raftLimits: o.raftLimits,
+      testFaults: this.testFaults, raftLimits: o.raftLimits,
     }, this.#hooks, incarnation);
     this.nodes.set(id, node);
     node.start();
   }
 
   readonly #hooks: NodeHooks = {
-    send: (msg) => this.network.send(this.clock.tick, msg.from, msg.to, msg),
+    send: (from, to, frame) => this.network.send(this.clock.tick, from, to, frame),
     respond: (r) => this.#queue(this.#toClients, this.clock.tick + this.#clientPrng.int(1, 2), r),
     applied: (node, entry, state) => {
       this.safety.observeApply(node, entry);
-      this.replicas.observe(node, entry.index, state());
+      if (state !== undefined) this.replicas.observe(node, entry.index, state());
       this.trace.add(`${node} apply ${entry.index} ${entry.id}`);
     },
     reset: (node, index, state) => {
       this.safety.observeReset(node, index);
-      this.replicas.observe(node, index, state());
+      if (state !== undefined) this.replicas.observe(node, index, state());
     },
+    state: (node, index, state) => this.replicas.observe(node, index, state),
     acked: (id, index) => {
       this.stats.acks += 1;
       this.safety.observeAck(id, index);
@@ -182,6 +225,16 @@ export class SimCluster {
       if (line.includes(' install ')) this.stats.installs += 1;
       this.trace.add(line);
     },
+    opApplied: (node, clientId, seq, entryId, index, value) => this.clientOps.applied(node, clientId, seq, entryId, index, value),
+    opAnswered: (node, clientId, seq, value) => {
+      const e = this.clientOps.answered(node, clientId, seq, value);
+      this.stats.acks += 1;
+      this.safety.observeAck(e.entryId, e.index);
+    },
+    observe: (clientId, op) => {
+      const handle = this.history.invoke(clientId, op, -1);
+      return (result) => this.history.complete(handle, result);
+    },
   };
 
   /** Every proposal made for a client operation: id → (client, serial, answer if known). */
@@ -194,6 +247,7 @@ export class SimCluster {
    * still has no return time). Sound, and it keeps the linearizability search small.
    */
   resolvedHistory(): HistoryOp[] {
+    if (this.options.workload === 'ovsdb') return this.#resolvedOvsdbHistory();
     const inLog = new Set<string>(this.safety.applied.values());
     for (const id of this.ids) for (const e of this.nodes.get(id)?.core.entries() ?? []) inLog.add(e.id);
     for (const disk of this.disks.values()) for (const e of disk.logical.entries) inLog.add(e.id);
@@ -219,6 +273,24 @@ export class SimCluster {
     return out;
   }
 
+  /**
+   * The OVSDB history resolved the same way, from the entries applied (each names its client
+   * operation): an increment that never returned but was applied gets the value it produced; one
+   * applied nowhere by the end had no effect on anything observed and is dropped.
+   */
+  #resolvedOvsdbHistory(): HistoryOp[] {
+    const out: HistoryOp[] = [];
+    for (const h of this.history.ops) {
+      if (h.returnTime !== undefined || h.op.kind === 'get' || h.seq === undefined) {
+        out.push(h);
+        continue;
+      }
+      const value = this.clientOps.resultOf(h.clientId, h.seq);
+      if (value !== undefined) out.push({ ...h, result: { kind: 'inc', value: String(value) } });
+    }
+    return out;
+  }
+
   #queue<T>(m: Map<number, T[]>, tick: number, item: T): void {
     let list = m.get(tick);
     if (list === undefined) {
@@ -234,6 +306,7 @@ export class SimCluster {
     const now = this.clock.tick;
     this.safety.tick = now;
     this.replicas.tick = now;
+    this.clientOps.tick = now;
     for (const id of this.ids) if (!this.stalled(id)) this.disks.get(id)?.tick(now);
     for (const id of this.#fatal.splice(0)) this.crash(id, 1 + this.#faults.int(0, 20));
     for (const id of this.ids) if (!this.stalled(id)) this.nodes.get(id)?.tick();
@@ -242,8 +315,9 @@ export class SimCluster {
       this.#held.delete(id);
       for (const x of held) this.#arrive(id, x);
     }
-    for (const p of this.network.deliver(now)) this.#arrive(p.to, p.msg);
+    for (const p of this.network.deliver(now)) this.#arrive(p.to, { frame: p.msg, from: p.from });
     this.#clientsStep(now);
+    for (const id of this.ids) this.nodes.get(id)?.settle();
     this.#crashOrRestart(now);
     if (this.faultsOn) this.#injectFaults();
     this.#observeRoles();
@@ -276,7 +350,7 @@ export class SimCluster {
   }
 
   /** A message or client request reaches server `id`: handled now, or after its stall. */
-  #arrive(id: string, x: RaftMessage | ClientRequest): void {
+  #arrive(id: string, x: Delivery | ClientRequest): void {
     const node = this.nodes.get(id);
     if (node === undefined) return;
     if (this.stalled(id)) {
@@ -286,7 +360,7 @@ export class SimCluster {
       return;
     }
     if ('clientId' in x) node.request(x);
-    else node.step(x);
+    else node.receive(x.frame, x.from);
   }
 
   #observeRoles(): void {
@@ -305,8 +379,8 @@ export class SimCluster {
   }
 
   /** The current leader with the highest term among running servers, if any. */
-  leader(): SimNode | undefined {
-    let best: SimNode | undefined;
+  leader(): SimServer | undefined {
+    let best: SimServer | undefined;
     for (const id of this.ids) {
       const n = this.nodes.get(id);
       if (n !== undefined && n.core.role === 'leader' && (best === undefined || n.core.term > best.core.term)) best = n;
@@ -362,7 +436,7 @@ export class SimCluster {
     if (node === undefined) return;
     this.stats.resets += 1;
     this.trace.add(`${at} reset-from ${lost}`);
-    node.host.peerLost(nodeId(lost));
+    node.peerLost(lost);
   }
 
   /** Stalls, clock jumps and spurious connection resets (fault phase only). */
@@ -425,6 +499,9 @@ export class SimCluster {
     }
   }
 
+  /** OVSDB workload: servers the world removed (never added back). */
+  readonly #removed = new Set<string>();
+
   #changeMembership(): void {
     const leader = this.leader();
     if (leader === undefined) return;
@@ -433,15 +510,22 @@ export class SimCluster {
     const choices: ConfChange[] = [];
     for (const id of this.ids) {
       const n = nodeId(id);
+      // A removed OVSDB member stops serving for good (the leader tells it it left, as OVS's
+      // does): it is never added back under the same server id and disk.
+      if (this.#removed.has(id)) continue;
       if (cfg.voters.includes(n)) {
         if (cfg.voters.length > 1) choices.push({ type: 'remove', node: n });
       } else if (cfg.learners.includes(n)) {
         choices.push({ type: 'promote', node: n }, { type: 'remove', node: n });
+      } else if (this.options.workload === 'ovsdb') {
+        // A ClusteredHost sends to the address in the configuration (the node id here).
+        choices.push({ type: 'addVoter', node: n, address: id }, { type: 'addLearner', node: n, address: id });
       } else choices.push({ type: 'addVoter', node: n }, { type: 'addLearner', node: n });
     }
     if (choices.length === 0) return;
     const cc = f.pick(choices);
     const r = leader.host.proposeConfChange(cc);
+    if (r.ok && cc.type === 'remove' && this.options.workload === 'ovsdb') this.#removed.add(cc.node);
     if (r.ok) {
       this.stats.confChanges += 1;
       this.trace.add(`conf ${cc.type} ${cc.node}`);
@@ -477,7 +561,7 @@ export class SimCluster {
   }
 }
 
-function coreLogView(node: SimNode): LogView {
+function coreLogView(node: SimServer): LogView {
   const core = node.core;
   return {
     firstIndex: core.firstIndex,

@@ -95,7 +95,11 @@ function phases(cluster: SimCluster, options: SwarmOptions): Violation | undefin
   // Tight flow-control limits make a far-behind learner slow (one small message per round
   // trip), so the bound grows with the lag; it still catches a follower that never moves.
   const lagEntries = laggingEntries(cluster);
-  const catchUpTicks = Math.max(options.livenessTicks, lagEntries * 10);
+  // A member that needs the snapshot receives it one chunk per round trip (tiny chunks in tight
+  // worlds; the OVSDB snapshot, with its schema and request ids, is several KB).
+  const snapshotBytes = cluster.disks.get(cluster.leader()?.id ?? '')?.logical.snapshot?.data.length ?? 0;
+  const snapshotTicks = Math.ceil(snapshotBytes / options.raftLimits.snapshotChunkBytes) * (2 * options.network.delayTicksMax + 2);
+  const catchUpTicks = Math.max(options.livenessTicks, lagEntries * 10, snapshotTicks);
   cluster.run(catchUpTicks, caughtUp);
   if (!caughtUp()) {
     const l = cluster.leader();

@@ -7,7 +7,7 @@ import type { RaftTestFaults } from '../../src/raft/config.js';
 import { checkLinearizable, type KvOp } from './checkers/linearizability.js';
 import { ViolationError, type Violation } from './checkers/violation.js';
 import { SimCluster } from './cluster.js';
-import type { SimNode } from './sim-node.js';
+import type { SimServer } from './sim-server.js';
 import { swarmOptions, type SwarmOptions } from './swarm.js';
 
 /** A calm world with `voters` founding voters and the given disk latency. */
@@ -54,7 +54,7 @@ export class Scenario {
   }
 
   /** The running node `id` (throws if it is down). */
-  node(id: string): SimNode {
+  node(id: string): SimServer {
     const n = this.cluster.nodes.get(id);
     if (n === undefined) throw new Error(`${id} is down`);
     return n;

@@ -163,6 +163,12 @@ export class SimDisk implements LogStore {
     this.#inFlight.push({ batch, fails, completeTick, done });
   }
 
+  /** Writes initial contents at once, durably, before any server runs (as create-cluster does). */
+  format(batch: PersistBatch): void {
+    this.durable.apply(batch);
+    this.logical = this.durable.clone();
+  }
+
   /** Batches not yet durable. */
   get pendingWrites(): number {
     return this.#inFlight.length;

@@ -1,8 +1,9 @@
 /**
- * One simulated server: the production RaftHost + RaftCore from src/raft over a SimDisk, a
- * drifting NodeClock and the SimNetwork, plus the replicated application (key-value or OVSDB,
- * see app.ts) and the server side of the client protocol: writes go to the application, reads
- * use ReadIndex (Raft thesis §6.4) and are served once the local replica has applied that far.
+ * One simulated server of the key-value workload: the production RaftHost + RaftCore from
+ * src/raft over a SimDisk, a drifting NodeClock and the SimNetwork, plus the key-value state
+ * machine (app.ts) and the server side of the client protocol: writes go to the application,
+ * reads use ReadIndex (Raft thesis §6.4) and are served once the local replica has applied that
+ * far. (The OVSDB workload runs the production ClusteredHost instead: ovsdb-node.ts.)
  *
  * The production RaftHost runs the Ready cycle (send what may leave at once, start the write,
  * apply; once durable, send the acknowledgements) and ticks the core by the NodeClock's elapsed
@@ -16,28 +17,14 @@ import type { RaftMessage } from '../../src/raft/messages.js';
 import {
   logIndex, nodeId, type LogEntry, type ProposalResult, type ReadState, type Snapshot,
 } from '../../src/raft/types.js';
+import type { ClusterFrame } from '../../src/server/cluster-ports.js';
 import { KvApp, type App, type AppHost } from './app.js';
 import type { KvResult } from './checkers/linearizability.js';
-import { OvsdbApp } from './ovsdb-app.js';
 import type { NodeClock } from './sim-clock.js';
 import type { SimDisk } from './sim-disk.js';
+import type { NodeHooks, SimServer } from './sim-server.js';
 import type { RaftLimits } from './swarm.js';
-import type { ClientRequest, ClientResponse } from './workload.js';
-
-/** What a node reports to the world (the cluster wires these to the network and checkers). */
-export interface NodeHooks {
-  send(msg: RaftMessage): void;
-  respond(r: ClientResponse): void;
-  applied(node: string, entry: LogEntry, state: () => string): void;
-  reset(node: string, index: number, state: () => string): void;
-  acked(id: string, index: number): void;
-  proposed(id: string, clientId: number, seq: number, result: KvResult | undefined): void;
-  /** The core reported the fate of a proposal made here. */
-  outcome(node: string, id: string, outcome: string): void;
-  /** The host stopped after a storage error. */
-  fatal(node: string): void;
-  trace(line: string): void;
-}
+import type { ClientRequest } from './workload.js';
 
 interface PendingRead {
   readonly clientId: number;
@@ -57,14 +44,11 @@ export interface NodeSettings {
   readonly bootstrapVoters: readonly string[] | undefined;
   readonly seed: number;
   readonly testFaults: RaftTestFaults | undefined;
-  readonly workload: 'kv' | 'ovsdb';
-  /** Simulator-side fault: OVSDB servers propose without a prereq. */
-  readonly ovsdbNoPrereq: boolean;
   readonly raftLimits: RaftLimits;
 }
 
 /** A running incarnation of one server. */
-export class SimNode {
+export class SimNode implements SimServer {
   readonly host: RaftHost;
   readonly app: App;
   #reads = new Map<string, PendingRead>();
@@ -101,13 +85,13 @@ export class SimNode {
       nowMs: () => clock.nowMs(),
       proposed: (eid, c, s, r) => hooks.proposed(eid, c, s, r),
     };
-    this.app = settings.workload === 'kv' ? new KvApp(appHost) : new OvsdbApp(appHost, config.seed ?? 0, settings.ovsdbNoPrereq);
+    this.app = new KvApp(appHost);
     this.app.load(disk.snapshot());
     hooks.reset(id, this.app.appliedIndex, () => this.app.stateJson());
     this.host = new RaftHost({
       config,
       store: disk,
-      transport: { send: (m) => hooks.send(m) },
+      transport: { send: (m: RaftMessage) => hooks.send(id, m.to, { kind: 'raft', msg: m }) },
       timers: clock,
       events: {
         onApply: (entries) => this.#apply(entries),
@@ -138,13 +122,19 @@ export class SimNode {
   /** Fires the node's due timers (the host's tick). */
   tick(): void {
     this.clock.fireDue();
-    if (this.app instanceof OvsdbApp) this.app.poll();
   }
 
-  /** Delivers one message. */
-  step(msg: RaftMessage): void {
-    this.host.receive(msg);
+  /** Delivers one frame (the key-value workload has only Raft messages). */
+  receive(frame: ClusterFrame, _from: string): void {
+    if (frame.kind === 'raft') this.host.receive(frame.msg);
   }
+
+  peerLost(from: string): void {
+    this.host.peerLost(nodeId(from));
+  }
+
+  /** Applies are reported as they happen. */
+  settle(): void {}
 
   /** Index of the last entry the application applied. */
   get appliedIndex(): number {

@@ -57,6 +57,8 @@ export interface SwarmOptions {
   readonly spuriousResetProbability: number;
   /** Replication limits of every core: small ones force batching, pipelining and chunking. */
   readonly raftLimits: RaftLimits;
+  /** OVSDB workload: the ClusteredHost's own automatic snapshot interval (entries), or never. */
+  readonly hostSnapshotEveryEntries: number | false;
   /** Scripted scenarios only: exact drift of named servers (ppm), instead of a random one. */
   readonly driftPpmOverride?: Readonly<Record<string, number>>;
   readonly clientCount: number;
@@ -106,6 +108,8 @@ export function swarmOptions(seed: number, ticks = defaultFaultTicks): SwarmOpti
     }
     : { maxMsgBytes: 2048, maxInflightMsgs: 64, maxInflightBytes: 1 << 20, snapshotChunkBytes: 256 };
   const writeErrorProbability = limits.chance(0.1) ? limits.pick([0.0005, 0.002]) : 0;
+  const hostSnapshots = new Prng(seed ^ 0x05ab);
+  const hostSnapshotEveryEntries = hostSnapshots.pick<number | false>([false, false, 20, 100]);
   // Time faults and connection resets: a stream of their own too.
   const timing = new Prng(seed ^ 0x7135);
   const stallProbability = timing.pick([0, 0.0005, 0.002, 0.005]);
@@ -117,6 +121,7 @@ export function swarmOptions(seed: number, ticks = defaultFaultTicks): SwarmOpti
   const calm: SwarmOptions = {
     seed,
     raftLimits,
+    hostSnapshotEveryEntries,
     workload,
     voterCount,
     spareCount,
@@ -197,6 +202,7 @@ export function describeSwarm(o: SwarmOptions): string {
     `stall=${o.stallProbability}/${o.stallTicksMax}t jump=${o.clockJumpProbability}/${o.clockJumpMsMax}ms reset=${o.resetSeenProbability}/spurious${o.spuriousResetProbability}`,
     `limits=${o.raftLimits.maxMsgBytes}B/${o.raftLimits.maxInflightMsgs}msgs/${o.raftLimits.maxInflightBytes}B/chunk${o.raftLimits.snapshotChunkBytes}`,
     `clients=${o.clientCount} keys=${o.keyCount}`,
+    ...(o.workload === 'ovsdb' ? [`host-snapshots=${o.hostSnapshotEveryEntries === false ? 'off' : o.hostSnapshotEveryEntries}`] : []),
     `member=${o.membershipChangeProbability} transfer=${o.transferProbability} snap=${o.snapshotProbability} etimer=${o.electionTimerChangeProbability}`,
   ].join(' ');
 }

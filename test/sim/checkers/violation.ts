@@ -5,6 +5,8 @@ export type CheckerName =
   | 'leader-completeness'
   | 'state-machine-safety'
   | 'acked-entry-lost'
+  | 'applied-twice'
+  | 'acked-result'
   | 'proposal-outcome'
   | 'linearizability'
   | 'replica-equality'
