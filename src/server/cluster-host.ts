@@ -187,7 +187,13 @@ export class ClusteredHost implements DatabaseBackend {
   readonly #lastHeard = new Map<string, number>();
   #lastLeaderContactMs = 0;
   #leaderSinceMs = 0;
-  #contactLive = true;
+  #contactLive = false;
+  /** Contact with a leader was established once (the first "lost contact" is worth a log line). */
+  #everLive = false;
+  /** When this member last knew a leader (the `connected` grace, see status()). */
+  #lastHadLeaderMs = -Infinity;
+  /** Writes that reached this member while it leads but before its `spec` is built. */
+  #awaitingSpec: Pending[] = [];
   #bootReleased = false;
   readonly #releasing = new Set<string>();
   #lastConfig: Membership | undefined;
@@ -255,13 +261,18 @@ export class ClusteredHost implements DatabaseBackend {
   status(): BackendStatus {
     const core = this.#raft?.core;
     const joined = core !== undefined && core.isMember && !this.#left && this.#hasContents();
+    // An election is not an outage: a member that had a leader within the last election timeout
+    // keeps saying so (it holds requests meanwhile), as OVS keeps `connected` until an election
+    // has failed. Flipping at once made every IDL on the survivors drop its session at each
+    // leader change, and a client given all members found none to use.
+    const hasLeader = core !== undefined && (core.leader !== null || this.#nowMs() - this.#lastHadLeaderMs < core.electionTimerMs);
     return {
       model: 'clustered',
-      connected: joined && core.leader !== null,
+      connected: joined && hasLeader,
       // Every member with a live leader is a full entry point (writes are forwarded, reads go
       // through ReadIndex), so default leader-only clients may use any of them; cluster/status
       // still shows the true Raft role.
-      leader: joined && core.leader !== null && (core.role !== 'leader' || this.#spec !== undefined),
+      leader: joined && hasLeader,
       index: this.#appliedIndex,
       cid: (this.#meta.cid ?? undefined) as Uuid | undefined,
       sid: this.#meta.sid as Uuid,
@@ -478,10 +489,16 @@ export class ClusteredHost implements DatabaseBackend {
     const listener = this.#lockListener;
     if (core === undefined || listener === undefined) return;
     const timer = core.electionTimerMs;
-    const live = core.leader !== null && (core.role === 'leader' || now - this.#lastLeaderContactMs <= timer);
+    // The lease runs for one election timeout from the last frame of a leader (or from the last
+    // moment this member led), whatever elections happen meanwhile: a quick failover keeps it.
+    if (core.role === 'leader') this.#lastLeaderContactMs = now;
+    const live = now - this.#lastLeaderContactMs <= timer;
     if (live !== this.#contactLive) {
       this.#contactLive = live;
-      this.#o.logger.log(live ? 'INFO' : 'WARN', 'raft', `${this.name}: ${live ? 'in contact with the leader again' : 'lost contact with the leader: local lock holders are told their locks are stolen'}`);
+      if (live || this.#everLive) {
+        this.#o.logger.log(live ? 'INFO' : 'WARN', 'raft', `${this.name}: ${live ? 'in contact with the leader' : 'lost contact with the leader for an election timeout: local lock holders are told their locks are stolen'}`);
+      }
+      if (live) this.#everLive = true;
       listener.contact(live);
     }
     if (!this.#bootReleased && core.leader !== null) {
@@ -551,6 +568,12 @@ export class ClusteredHost implements DatabaseBackend {
           if (!this.#closed && !this.#run(p)) this.#blocked.add(p);
         });
       }
+      return true;
+    }
+    if (spec === undefined && this.#raft?.core.role === 'leader' && !p.readOnly) {
+      // Elected, but earlier terms' entries are not all applied yet: run it once `spec` exists
+      // (tens of milliseconds) rather than bounce it through the network to ourselves.
+      this.#awaitingSpec.push(p);
       return true;
     }
     if (spec === undefined || this.#raft === undefined) {
@@ -973,6 +996,7 @@ export class ClusteredHost implements DatabaseBackend {
   #checkRole(): void {
     const core = this.#raft?.core;
     if (core === undefined) return;
+    if (core.leader !== null) this.#lastHadLeaderMs = this.#nowMs();
     if (core.role !== 'leader' || (this.#spec !== undefined && core.term !== this.#specTerm)) {
       this.#dropSpec();
     } else if (this.#spec === undefined && this.#proposed.size === 0 && core.appliedIndex === core.lastIndex && core.commitIndex === core.lastIndex) {
@@ -984,6 +1008,11 @@ export class ClusteredHost implements DatabaseBackend {
       this.#counters.elections++;
       this.#o.logger.log('INFO', 'raft', `${this.name}: leader in term ${core.term}, serving writes at index ${core.appliedIndex}`);
       this.#blocked.retryAll();
+    }
+    // Writes held while this member led without a `spec`: run them now that it has one, or
+    // (no longer leader) forward them.
+    if (this.#awaitingSpec.length > 0 && (this.#spec !== undefined || core.role !== 'leader')) {
+      for (const p of this.#awaitingSpec.splice(0)) if (!this.#run(p)) this.#blocked.add(p);
     }
     // _Server is rewritten (and every IDL monitoring it notified) when the role, leader or
     // connection changes at once; the applied index alone is published at most once a second.

@@ -78,7 +78,8 @@ describe.runIf(pythonIdlAvailable() && requireOvs('ovs-appctl'))('the Python IDL
     }
     if (other === undefined) throw new Error('the IDL never chose another member in 20 tries');
     await makeLeader(cluster, NB, doomedAt);
-    expect((await doomed.idl.insert('before-kill')).status).toBe('success');
+    const before = await doomed.idl.insert('before-kill');
+    expect(before.status, `${JSON.stringify(before)}\n${doomed.idl.stderr()}`).toBe('success');
     expect(await other.idl.waitFor('before-kill')).toBe(true);
 
     const killedAt = Date.now();

@@ -182,6 +182,7 @@ out('bye')
 
 /** One Python IDL (Logical_Switch of OVN_Northbound) driven line by line. */
 export class PythonIdl {
+  static #started = 0;
   readonly #proc: ChildProcess;
   #out = '';
   #err = '';
@@ -195,7 +196,8 @@ export class PythonIdl {
 
   /** Starts an IDL on `remote` (one member or a comma-separated list) and waits until it connects. */
   static async start(dir: string, remote: string, schemaPath: string): Promise<{ idl: PythonIdl; remote: string }> {
-    const script = join(dir, 'idl-driver.py');
+    // One file per instance: several may start at once.
+    const script = join(dir, `idl-driver-${process.pid}-${PythonIdl.#started++}.py`);
     writeFileSync(script, PYTHON_DRIVER);
     const idl = new PythonIdl(spawn(debianPython, [script, remote, schemaPath], { stdio: ['pipe', 'pipe', 'pipe'] }));
     const line = await idl.#next('connected', 25_000);

@@ -242,8 +242,16 @@ describe('--monitor', () => {
     process.kill(first, 'SIGABRT');
     await waitUntil('restart', () => existsSync(pidfile) && Number(readFileSync(pidfile, 'utf8')) !== first, 15_000);
     const second = Number(readFileSync(pidfile, 'utf8'));
-    await waitUntil('socket', () => existsSync(sock), 15_000);
-    const c = await RawClient.connect({ path: sock });
+    // The crashed server's socket file may still be there: wait for the new one to accept.
+    let c: RawClient | undefined;
+    for (let i = 0; c === undefined; i++) {
+      try {
+        c = await RawClient.connect({ path: sock });
+      } catch (e) {
+        if (i > 300) throw e;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
     expect(await call(c, 'list_dbs', [])).toEqual(['T', '_Server']);
     await c.close();
     process.kill(second, 'SIGTERM');
