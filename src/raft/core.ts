@@ -308,6 +308,12 @@ export class RaftCore {
     return a < b ? log.slice(a, b) : [];
   }
 
+  /** The snapshot being received from the leader, if any: its index and bytes so far (progress logs). */
+  incomingSnapshot(): { readonly index: LogIndex; readonly received: number; readonly total: number } | undefined {
+    const inc = this.#s.incoming;
+    return inc === undefined ? undefined : { index: inc.meta.index, received: inc.received, total: inc.total };
+  }
+
   /** A cluster/status-like view. */
   status(): RaftStatus {
     const s = this.#s;

@@ -46,7 +46,7 @@ export function handleSnapshotChunk(s: CoreState, msg: SnapshotMsg): void {
       reply(0, false);
       return;
     }
-    inc = { meta, chunks: [], received: 0 };
+    inc = { meta, chunks: [], received: 0, total: msg.totalBytes };
     s.incoming = inc;
   }
   if (msg.offset === inc.received && msg.data.length > 0) {

@@ -111,7 +111,7 @@ export interface CoreState {
   proposalResults: ProposalResult[];
   /** Snapshot to persist in the next Ready, and whether it came from the leader. */
   pendingSnapshot: { snapshot: Snapshot; install: boolean } | undefined;
-  incoming: { meta: Snapshot['meta']; chunks: Uint8Array[]; received: number } | undefined;
+  incoming: { meta: Snapshot['meta']; chunks: Uint8Array[]; received: number; total: number } | undefined;
 }
 
 export function defaults(c: RaftConfig): Settings {

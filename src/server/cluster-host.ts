@@ -172,6 +172,7 @@ export class ClusteredHost implements DatabaseBackend {
   #lastJoinMs = -Infinity;
   #lastSnapshotIndex = 0;
   #lastSnapshotBytes = 0;
+  #progressLoggedMs = -Infinity;
   /** Longest gap between two polls beyond their period: how long the event loop stalled. */
   #maxStallMs = 0;
   #lastPollMs: number | undefined;
@@ -1036,6 +1037,7 @@ export class ClusteredHost implements DatabaseBackend {
     this.#lastPollMs = pollAt;
     this.#checkRole();
     this.#lockPoll(this.#nowMs());
+    this.#snapshotProgress();
     if (this.#joining()) this.#joinStep();
     if (this.#forwarded.size > 0) {
       const now = this.#nowMs();
@@ -1048,6 +1050,16 @@ export class ClusteredHost implements DatabaseBackend {
   }
 
   // ---- snapshots -----------------------------------------------------------------------------
+
+  /** Logs, about once a second, how much of a snapshot from the leader has arrived (a joining or lagging member). */
+  #snapshotProgress(): void {
+    const inc = this.#raft?.core.incomingSnapshot();
+    if (inc === undefined || inc.total === 0) return;
+    const now = this.#nowMs();
+    if (now - this.#progressLoggedMs < 1000) return;
+    this.#progressLoggedMs = now;
+    this.#o.logger.log('INFO', 'raft', `${this.name}: receiving snapshot at index ${inc.index} from the leader: ${inc.received} of ${inc.total} bytes (${Math.floor((100 * inc.received) / inc.total)}%)`);
+  }
 
   #hasContents(): boolean {
     return this.#o.store.snapshot() !== undefined || this.#appliedIndex > 0;
