@@ -9,6 +9,7 @@ import { registerToolCommands } from './tool.js';
 import { registerClientCommands } from './client.js';
 import { registerCtlCommand } from './ctl.js';
 import { registerClusterCommand } from './cluster.js';
+import { registerOvsCompatCommand } from './ovs-compat.js';
 
 const program = new Command();
 program
@@ -24,6 +25,7 @@ registerToolCommands(program);
 registerClientCommands(program);
 registerCtlCommand(program);
 registerClusterCommand(program);
+registerOvsCompatCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ovsdb-ts: ${err instanceof Error ? err.message : String(err)}\n`);

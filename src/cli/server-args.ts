@@ -190,8 +190,9 @@ The default DATABASE, if none is given, is
 ${defaults.dbdir}/conf.db.
 
 JSON-RPC options (may be specified any number of times):
-  --remote=REMOTE         listen on REMOTE: ptcp:PORT[:IP], pssl:PORT[:IP], punix:FILE
-PKI configuration (required to use SSL):
+  --remote=REMOTE         listen on REMOTE: ptcp:PORT[:IP], pssl:PORT[:IP], punix:FILE,
+                          or the targets in db:DB,TABLE,COLUMN (followed as it changes)
+PKI configuration (required to use SSL; each FILE may be db:DB,TABLE,COLUMN):
   -p, --private-key=FILE  file with private key
   -c, --certificate=FILE  file with certificate for private key
   -C, --ca-cert=FILE      file with peer CA certificate

@@ -27,6 +27,7 @@ import { parseJsonText } from '../base/json-exact.js';
 import type { Uuid } from '../base/uuid.js';
 import { parseSchema } from '../ovsdb/index.js';
 import type { DatabaseBackend } from '../server/database-backend.js';
+import { parseDbColumnRef, readDbString, type DatabaseLookup } from '../server/db-remotes.js';
 import { OvsdbServer } from '../server/server.js';
 import { registerServerCommands } from '../server/unixctl-commands.js';
 import { registerClusterCommands } from '../server/cluster-commands.js';
@@ -46,6 +47,8 @@ import { RemoteSet } from './server-remotes.js';
 /** What `version` and `--version` print, in OVS's "PROGRAM (PACKAGE) VERSION" form. */
 export const SERVER_VERSION = 'ovsdb-server (ovsdb-ts) 0.1.0';
 const DETACHED_ENV = 'OVSDB_TS_DETACHED_CHILD';
+/** Set by the ovs-compat-dir entry points: the process name to take (prctl PR_SET_NAME). */
+export const PROCESS_TITLE_ENV = 'OVSDB_TS_PROCESS_TITLE';
 const MONITORED_ENV = 'OVSDB_TS_MONITORED_CHILD';
 /** The deaths after which --monitor restarts the server, as OVS's daemon-unix.c lists them. */
 const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGABRT', 'SIGALRM', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGPIPE', 'SIGSEGV', 'SIGXCPU', 'SIGXFSZ']);
@@ -96,6 +99,10 @@ export function registerServerCommand(program: Command): void {
     .allowUnknownOption()
     .allowExcessArguments()
     .action(async (args: string[]) => {
+      // Under the OVS-named entry point (ovs-compat-dir), /proc/PID/comm must read
+      // "ovsdb-server": ovn-ctl's pidfile_is_running checks it.
+      const title = process.env[PROCESS_TITLE_ENV];
+      if (title !== undefined && title !== '') process.title = title;
       process.exit(await runServer(args, processServerIo()));
     });
 }
@@ -230,7 +237,8 @@ class ServerRun {
 
     const ctlPath = resolve(io.cwd, unixctl ?? join(this.dirs.rundir, `ovsdb-server.${io.pid}.ctl`));
     const ctl = (this.#ctl = await listenControlSocket(ctlPath));
-    const remoteSet = (this.#remotes = new RemoteSet(server, logger, () => tlsFiles(args)));
+    const lookup: DatabaseLookup = (name) => server.database(name);
+    const remoteSet = (this.#remotes = new RemoteSet(server, logger, () => tlsFiles(args, lookup, (m) => logger.log('WARN', 'server', m)), systemClock));
     registerServerCommands(ctl, server, {
       exit: () => this.shutdown('exit command'),
       remotes: remoteSet,
@@ -323,13 +331,30 @@ async function listenControlSocket(path: string): Promise<UnixctlServer> {
   }
 }
 
-function tlsFiles(args: ServerArgs): TlsFiles | undefined {
-  const { privateKey, certificate, caCert } = args;
+/**
+ * The SSL files and settings now. A `db:DB,TABLE,COLUMN` value (ovn-ctl passes
+ * `db:OVN_Northbound,SSL,private_key` and the like) is the first non-empty value of that column,
+ * read through `lookup` each time (so a pssl: remote opened after `ovn-nbctl set-ssl` uses the
+ * new files); without `lookup` (before the databases are open) such values count as unset.
+ */
+export function tlsFiles(args: ServerArgs, lookup?: DatabaseLookup, warn?: (message: string) => void): TlsFiles | undefined {
+  const value = (v: string | undefined): string | undefined => {
+    if (v === undefined || !v.startsWith('db:')) return v;
+    if (lookup === undefined) return undefined;
+    const ref = parseDbColumnRef(v);
+    if (typeof ref === 'string') {
+      warn?.(ref);
+      return undefined;
+    }
+    const r = readDbString(lookup, ref);
+    if (r.error !== undefined) warn?.(r.error);
+    return r.value;
+  };
+  const privateKey = value(args.privateKey);
+  const certificate = value(args.certificate);
+  const caCert = value(args.caCert);
   if (privateKey === undefined || certificate === undefined || caCert === undefined) return undefined;
-  // db:DB,TABLE,COLUMN references (ovn-ctl passes them) name columns, not files: not followed yet.
-  if ([privateKey, certificate, caCert].some((v) => v.startsWith('db:'))) return undefined;
-  const plain = (v: string | undefined): string | undefined => (v === undefined || v.startsWith('db:') ? undefined : v);
-  return { privateKeyPath: privateKey, certificatePath: certificate, caCertPath: caCert, protocols: plain(args.sslProtocols), ciphers: plain(args.sslCiphers) };
+  return { privateKeyPath: privateKey, certificatePath: certificate, caCertPath: caCert, protocols: value(args.sslProtocols), ciphers: value(args.sslCiphers) };
 }
 
 /** Resolves true if `p` settles within `ms`, false otherwise (never rejects). */

@@ -13,6 +13,7 @@ import { checkDatumConstraints, datumEquals, compareDatums } from './datum.js';
 import { OvsdbError, syntaxError } from './errors.js';
 import { applyMutation, parseMutations } from './mutation.js';
 import { ObjectParser, OP } from './parser.js';
+import { rbacCheck, type RbacRows } from './rbac.js';
 import { parseGiven, parseRow } from './row-from-json.js';
 import { ovsShashOrder } from './ovs-order.js';
 import { allColumns, columnDatum, rowKey, rowToJson } from './row.js';
@@ -95,6 +96,15 @@ function query(x: Execution, table: TableSchema, cond: Condition): Row[] {
   return out;
 }
 
+/** The rows RBAC reads (RBAC_Role, RBAC_Permission), as the transaction sees them. */
+function rbacRows(x: Execution): RbacRows {
+  return {
+    hasTable: (t) => x.schema.tables.has(t),
+    scan: (t) => x.txn.scan(t),
+    get: (t, uuid) => x.txn.get(t, uuid as Uuid),
+  };
+}
+
 const insert: Executor = (x, p, result) => {
   const table = parseTable(x, p);
   const uuidJson = p.member('uuid', OP.STRING | OP.OPTIONAL);
@@ -136,6 +146,8 @@ const insert: Executor = (x, p, result) => {
     }
   }
   const full: MutableRow = { uuid: rowUuid, version: freshUuid(x.ctx), columns: row.columns };
+  const denied = x.ctx.rbac === undefined ? undefined : rbacCheck(rbacRows(x), x.ctx.rbac, 'insert', table.name, [full]);
+  if (denied) return denied;
   x.txn.insert(table.name, full);
   result['uuid'] = ['uuid', rowUuid];
   return undefined;
@@ -199,8 +211,11 @@ const update: Executor = (x, p, result) => {
     }
   }
   const cond = parseConditions(table, where, x.symtab);
+  const matched = query(x, table, cond);
+  const denied = x.ctx.rbac === undefined ? undefined : rbacCheck(rbacRows(x), x.ctx.rbac, 'update', table.name, matched, included.map((c) => c.name));
+  if (denied) return denied;
   let n = 0;
-  for (const r of query(x, table, cond)) {
+  for (const r of matched) {
     n++;
     if (sameOn(r, included, datums)) continue;
     const w = x.txn.modify(table.name, r);
@@ -229,8 +244,11 @@ const mutate: Executor = (x, p, result) => {
     result['count'] = cond.clauses.length === 0 ? x.txn.count(table.name) : query(x, table, cond).length;
     return undefined;
   }
+  const matched = query(x, table, cond);
+  const denied = x.ctx.rbac === undefined ? undefined : rbacCheck(rbacRows(x), x.ctx.rbac, 'mutate', table.name, matched, mutations.map((m) => m.column.name));
+  if (denied) return denied;
   let n = 0;
-  for (const r of query(x, table, cond)) {
+  for (const r of matched) {
     const w = x.txn.modify(table.name, r);
     n++;
     for (const m of mutations) {
@@ -249,6 +267,8 @@ const del: Executor = (x, p, result) => {
   if (p.error || !table) return p.error;
   const cond = parseConditions(table, where, x.symtab);
   const rows = query(x, table, cond);
+  const denied = x.ctx.rbac === undefined ? undefined : rbacCheck(rbacRows(x), x.ctx.rbac, 'delete', table.name, rows);
+  if (denied) return denied;
   for (const r of rows) x.txn.delete(table.name, r.uuid);
   result['count'] = rows.length;
   return undefined;

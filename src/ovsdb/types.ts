@@ -118,6 +118,8 @@ export interface TxnContext {
   hasLock(name: string): boolean;
   /** Optional extension: reject writes with "not allowed" (a read-only server or replica). */
   readonly readOnly?: boolean;
+  /** Optional extension: the session's RBAC role and client id (rbac.ts); unrestricted when absent. */
+  readonly rbac?: { readonly role: string; readonly id: string | undefined } | undefined;
 }
 
 export type TxnOutcome =

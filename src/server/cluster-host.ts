@@ -177,7 +177,10 @@ export class ClusteredHost implements DatabaseBackend {
   #maxStallMs = 0;
   #lastPollMs: number | undefined;
   #snapshotting = false;
-  readonly #ctx: { nowMs: number; startedMs: number; newUuid: UuidSource; hasLock: (name: string) => boolean };
+  readonly #ctx: {
+    nowMs: number; startedMs: number; newUuid: UuidSource; hasLock: (name: string) => boolean;
+    readOnly: boolean; rbac: { readonly role: string; readonly id: string | undefined } | undefined;
+  };
   readonly #knownAddresses = new Map<string, string>();
   readonly #counters = { proposed: 0, forwardedOut: 0, forwardedIn: 0, rerun: 0, elections: 0 };
   /** The replicated lock table (cluster-lock-table.ts), applied from the log like the database. */
@@ -205,7 +208,7 @@ export class ClusteredHost implements DatabaseBackend {
   constructor(opts: ClusteredHostOptions) {
     this.#o = opts;
     this.#meta = opts.store.meta();
-    this.#ctx = { nowMs: 0, startedMs: 0, newUuid: opts.newUuid, hasLock: () => false };
+    this.#ctx = { nowMs: 0, startedMs: 0, newUuid: opts.newUuid, hasLock: () => false, readOnly: false, rbac: undefined };
     this.#ridPrefix = `${this.#meta.sid.slice(0, 8)}-${opts.newUuid().slice(0, 8)}`;
     const snap = opts.store.snapshot();
     this.#db = snap === undefined ? new Database(parseSchema(placeholderSchema(this.#meta.name))) : this.#loadSnapshot(snap);
@@ -230,6 +233,9 @@ export class ClusteredHost implements DatabaseBackend {
   get name(): string {
     return this.#meta.name;
   }
+
+  /** The engine checks read-only sessions and RBAC roles itself (see #run). */
+  readonly honorsReadOnly = true;
 
   /** The member's identity (cluster/cid, cluster/sid, cluster/status). */
   get meta(): ClusterMeta {
@@ -463,6 +469,13 @@ export class ClusteredHost implements DatabaseBackend {
     const id = entryId(this.#o.newUuid());
     this.#lockWaiters.set(id, done);
     raft.propose({ id, data: encodeLockEntry(op as unknown as Json) });
+    // A proposal forwarded to a leader that just died gets no answer at all: give up on it after
+    // an election timeout and let the caller propose again. Lock operations are idempotent, so
+    // if the first copy commits after all, applying the second changes nothing.
+    this.#o.clock.setTimer(raft.core.electionTimerMs, () => {
+      if (!this.#lockWaiters.delete(id)) return;
+      done(false);
+    });
     return true;
   }
 
@@ -546,6 +559,10 @@ export class ClusteredHost implements DatabaseBackend {
     ctx.nowMs = this.#nowMs();
     ctx.startedMs = p.startedMs;
     ctx.hasLock = p.req.hasLock;
+    // A read-only remote's session and RBAC roles are checked by the engine where the
+    // transaction runs: here for reads and refused writes, on the leader for forwarded writes.
+    ctx.readOnly = p.req.readOnly ?? false;
+    ctx.rbac = p.req.rbac;
     const outcome = (spec ?? this.#db).transact(p.req.ops, ctx);
     if (outcome.kind === 'blocked') {
       p.retryAtMs = outcome.retryAtMs;
@@ -632,7 +649,8 @@ export class ClusteredHost implements DatabaseBackend {
     f.sentAtMs = this.#nowMs();
     f.sentTo = leader;
     if (leader === undefined) return; // resent by #poll once a leader is known
-    this.#o.net.send(leader, { kind: 'app', body: { t: 'txn', rid: f.rid, ops: f.p.req.ops, locks: heldLocks(f.p.req) } });
+    const rbac = f.p.req.rbac;
+    this.#o.net.send(leader, { kind: 'app', body: { t: 'txn', rid: f.rid, ops: f.p.req.ops, locks: heldLocks(f.p.req), ...(rbac !== undefined ? { rbac: { role: rbac.role, ...(rbac.id !== undefined ? { id: rbac.id } : {}) } } : {}) } });
   }
 
   #leaderAddress(): string | undefined {
@@ -667,6 +685,10 @@ export class ClusteredHost implements DatabaseBackend {
     this.#raft = host;
     this.#appliedIndex = host.core.appliedIndex;
     this.#lastConfig = host.core.config;
+    // The only voter need not wait out an election timeout to lead (ovn-ctl's first command
+    // after starting a one-member cluster would otherwise find no leader).
+    const voters = host.core.config.voters;
+    if (voters.length === 1 && voters[0] === this.#meta.sid) host.campaign();
     host.start();
     // Connect to every member now (a hello each): a restarted member is seen at once, rather
     // than when the leader's reconnect backoff next tries it.
@@ -725,7 +747,7 @@ export class ClusteredHost implements DatabaseBackend {
         this.#ridsInFlight.add(msg.rid);
         const locks = new Set(msg.locks);
         const p: Pending = {
-          req: { ops: msg.ops, hasLock: (name) => locks.has(name) }, readOnly: false, done: () => undefined,
+          req: { ops: msg.ops, hasLock: (name) => locks.has(name), ...(msg.rbac !== undefined ? { rbac: msg.rbac } : {}) }, readOnly: false, done: () => undefined,
           startedMs: this.#nowMs(), retryAtMs: undefined, cancelTimer: undefined, remote: { rid: msg.rid, address: from.address },
         };
         if (!this.#run(p)) this.#blocked.add(p);

@@ -7,7 +7,11 @@ import type { Json } from '../base/json.js';
 
 export type AppMessage =
   /** A follower forwards a write (its ops as the client sent them) to the leader. */
-  | { readonly t: 'txn'; readonly rid: string; readonly ops: readonly Json[]; readonly locks: readonly string[] }
+  | {
+    readonly t: 'txn'; readonly rid: string; readonly ops: readonly Json[]; readonly locks: readonly string[];
+    /** The session's RBAC role and client id, checked where the transaction runs. */
+    readonly rbac: { readonly role: string; readonly id: string | undefined } | undefined;
+  }
   /**
    * The leader's answer when the transaction made no entry (read-only or failed: reply once
    * `index` is applied), when the rid was already logged (`duplicate`), or when the follower
@@ -54,7 +58,16 @@ export function decodeAppMessage(x: unknown): AppMessage | undefined {
       const locks = x['locks'];
       if (rid === undefined || !Array.isArray(ops) || !ops.every((o) => isJson(o))) return undefined;
       if (!Array.isArray(locks) || !locks.every((l): l is string => typeof l === 'string')) return undefined;
-      return { t: 'txn', rid, ops: ops as Json[], locks };
+      const rbacRaw = x['rbac'];
+      let rbac: { role: string; id: string | undefined } | undefined;
+      if (rbacRaw !== undefined) {
+        if (!isObj(rbacRaw)) return undefined;
+        const role = str(rbacRaw, 'role');
+        const id = rbacRaw['id'];
+        if (role === undefined || (id !== undefined && typeof id !== 'string')) return undefined;
+        rbac = { role, id };
+      }
+      return { t: 'txn', rid, ops: ops as Json[], locks, rbac };
     }
     case 'txnReply': {
       const rid = str(x, 'rid');

@@ -55,6 +55,18 @@ export interface TxnRequest {
   readonly ops: readonly Json[];
   /** For the `assert` operation: does the requesting session hold lock `name`? */
   readonly hasLock: (name: string) => boolean;
+  /**
+   * The session may not write (a `read_only` Connection row): every write operation fails with
+   * "not allowed", as ovsdb-server's read-only remotes. Honoured by backends whose
+   * `honorsReadOnly` is true; rpc-methods.ts enforces it before the others.
+   */
+  readonly readOnly?: boolean;
+  /**
+   * The session's RBAC role and client id (a Connection row's `role`; the peer certificate's
+   * CN): writes are checked against RBAC_Role/RBAC_Permission (src/ovsdb/rbac.ts). Honoured by
+   * backends whose `honorsReadOnly` is true; rpc-methods.ts refuses the others' writes.
+   */
+  readonly rbac?: { readonly role: string; readonly id: string | undefined };
 }
 
 /** A transaction in flight. */
@@ -86,6 +98,8 @@ export interface BackendStats {
 
 export interface DatabaseBackend {
   readonly name: string;
+  /** True if transact() honours TxnRequest.readOnly and .rbac itself (in the engine, exactly as OVS). */
+  readonly honorsReadOnly?: boolean;
   /** The current schema (changes after convert). */
   schema(): DatabaseSchema;
   status(): BackendStatus;

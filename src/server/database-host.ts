@@ -134,12 +134,13 @@ export class StandaloneHost implements DatabaseBackend {
   readonly #txnIdPrefix: string;
   #txnCounter = 0;
   #commitsSinceCompactCheck = 0;
-  readonly #ctx: { nowMs: number; startedMs: number; newUuid: UuidSource; hasLock: (name: string) => boolean };
+  readonly #ctx: { nowMs: number; startedMs: number; newUuid: UuidSource; hasLock: (name: string) => boolean; readOnly: boolean; rbac: TxnRequest['rbac'] };
+  readonly honorsReadOnly = true;
 
   constructor(opts: StandaloneHostOptions) {
     this.#opts = opts;
     this.#db = opts.db;
-    this.#ctx = { nowMs: 0, startedMs: 0, newUuid: opts.newUuid, hasLock: () => false };
+    this.#ctx = { nowMs: 0, startedMs: 0, newUuid: opts.newUuid, hasLock: () => false, readOnly: false, rbac: undefined };
     this.#pipeline = new CommitPipeline(opts.onFatal, (e) => opts.logger.log('ERR', 'database', `internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
     const pipeline = this.#pipeline;
     opts.store?.onProgress({ progress: (w, d) => pipeline.advance(w, d), failed: opts.onFatal });
@@ -276,6 +277,8 @@ export class StandaloneHost implements DatabaseBackend {
     ctx.nowMs = nowMs;
     ctx.startedMs = p.startedMs;
     ctx.hasLock = p.req.hasLock;
+    ctx.readOnly = p.req.readOnly ?? false;
+    ctx.rbac = p.req.rbac;
     const outcome = this.#db.transact(p.req.ops, ctx);
     if (outcome.kind === 'blocked') {
       p.retryAtMs = outcome.retryAtMs;

@@ -7,15 +7,16 @@
  * database's afterPending(), so they leave only after every commit they might reflect is safe,
  * and after the monitor updates of those commits.
  */
-import type { Json } from '../base/json.js';
-import { canonicalJson } from '../base/json.js';
+import type { Json, JsonObject } from '../base/json.js';
+import { canonicalJson, isJsonObject } from '../base/json.js';
 import type { Uuid } from '../base/uuid.js';
 import { isUuid } from '../base/uuid.js';
 import { OvsdbError, syntaxError } from '../ovsdb/errors.js';
+import { rbacError, type RbacAction } from '../ovsdb/rbac.js';
 import { tryParseSchema } from '../ovsdb/index.js';
 import { isId } from '../ovsdb/parser.js';
 import type { JsonRpcId } from '../jsonrpc/messages.js';
-import type { DatabaseBackend } from './database-backend.js';
+import type { DatabaseBackend, TxnRequest } from './database-backend.js';
 import type { LockService } from './locks.js';
 import { Monitor, mergeChanges, type TableUpdates } from './monitor.js';
 import { parseConditionChange, parseMonitorRequests, type MonitorVersion } from './monitor-request.js';
@@ -64,12 +65,63 @@ function transact(ctx: RpcContext, s: Session, id: JsonRpcId, params: readonly J
     return;
   }
   let answered = false;
-  const ticket = db.transact({ ops: params.slice(1), hasLock: (name) => ctx.locks.holds(name, s) }, (results) => {
+  const hasLock = (name: string): boolean => ctx.locks.holds(name, s);
+  const ops = params.slice(1);
+  let req: TxnRequest = { ops, hasLock };
+  let finish = (results: readonly Json[]): readonly Json[] => results;
+  // A database without RBAC tables is not restricted by a role (ovsdb/rbac.c).
+  const rbac = s.role === '' || !db.schema().tables.has('RBAC_Role') ? undefined : { role: s.role, id: s.clientId };
+  if (s.readOnly || rbac !== undefined) {
+    if (db.honorsReadOnly === true) req = { ops, hasLock, readOnly: s.readOnly, ...(rbac ? { rbac } : {}) };
+    else {
+      // Fail closed: with a role, every write is refused (RBAC rules unchecked here).
+      const limited = readOnlyPrefix(ops, s.readOnly, rbac === undefined ? undefined : (op, table) => rbacError(rbac, op, table).toJson());
+      req = { ops: limited.ops, hasLock };
+      finish = limited.finish;
+    }
+  }
+  const ticket = db.transact(req, (results) => {
     answered = true;
     s.pendingTxns.delete(key);
-    s.reply(id, results as Json);
+    s.reply(id, finish(results) as Json);
   });
   if (!answered) s.pendingTxns.set(key, ticket);
+}
+
+/** Operations ovsdb-server refuses to a read-only session (ovsdb/execution.c, read_only false). */
+const WRITE_OPS: ReadonlySet<string> = new Set(['insert', 'update', 'mutate', 'delete', 'commit']);
+/** Operations RBAC checks (ovsdb/rbac.c). */
+const RBAC_OPS: ReadonlySet<string> = new Set(['insert', 'update', 'mutate', 'delete']);
+
+/**
+ * A read-only or role-bound session's transaction for a backend that does not honour
+ * TxnRequest.readOnly/.rbac: only the operations before the first refused one run; that one gets
+ * ovsdb-server's error ("not allowed", or with a role RBAC's "permission error", whatever the
+ * rules say: this fails closed), the rest null. (A malformed refused operation gets that error
+ * where the engine would name its syntax error first.)
+ */
+function readOnlyPrefix(ops: readonly Json[], readOnly: boolean, refuse?: (op: RbacAction, table: string) => JsonObject): { ops: readonly Json[]; finish: (results: readonly Json[]) => readonly Json[] } {
+  const k = ops.findIndex((op) => {
+    const name = isJsonObject(op) ? op['op'] : undefined;
+    return typeof name === 'string' && ((readOnly && WRITE_OPS.has(name)) || (refuse !== undefined && RBAC_OPS.has(name)));
+  });
+  if (k < 0) return { ops, finish: (r) => r };
+  const op = ops[k] as JsonObject;
+  const opName = String(op['op']);
+  const isRbacOp = opName === 'insert' || opName === 'delete' || opName === 'update' || opName === 'mutate';
+  const error = refuse !== undefined && isRbacOp
+    ? refuse(opName, String(op['table']))
+    : new OvsdbError('not allowed', `${opName} operation not allowed when database server is in read only mode`).toJson();
+  return {
+    ops: ops.slice(0, k),
+    finish: (results) => {
+      const out: Json[] = [...results];
+      const failed = results.some((r) => isJsonObject(r) && 'error' in r);
+      if (!failed) out.push(error);
+      while (out.length < ops.length) out.push(null);
+      return out;
+    },
+  };
 }
 
 function monitorReply(version: MonitorVersion, updates: TableUpdates, found: boolean, lastTxnId: Uuid): Json {

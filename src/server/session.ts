@@ -42,6 +42,12 @@ export class Session {
   /** Transactions not yet answered, by canonical JSON of their request id. */
   readonly pendingTxns = new PendingTxns<TxnTicket>();
   dbChangeAware = false;
+  /** Writes are refused ("not allowed"): the session came through a read-only remote. */
+  readOnly = false;
+  /** The RBAC role of the remote the session came through (Connection.role); '' for none. */
+  role = '';
+  /** The client's id for RBAC: the CN of its SSL certificate; undefined otherwise. */
+  clientId: string | undefined = undefined;
   #closed = false;
 
   constructor(

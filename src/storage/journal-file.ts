@@ -47,9 +47,9 @@ export class JournalFile {
     this.#fd = fd;
   }
 
-  /** Creates journal `number` in `dir`; fails if it exists. */
-  static create(dir: string, number: number): JournalFile {
-    const path = join(dir, journalName(number));
+  /** Creates journal `number` in `dir` (named `name`, the standalone journal's by default); fails if it exists. */
+  static create(dir: string, number: number, name: string = journalName(number)): JournalFile {
+    const path = join(dir, name);
     return new JournalFile(path, number, openSync(path, 'wx'));
   }
 

@@ -165,33 +165,81 @@ function findValidFrame(buf: Uint8Array, view: DataView, from: number): number |
   return undefined;
 }
 
+/** A journal that is damaged in the middle (not a torn tail); `reason` says where. */
+export class JournalCorruptError extends Error {
+  constructor(readonly what: string, readonly reason: string) {
+    super(`corrupt journal ${what}: ${reason}`);
+  }
+}
+
+/** One frame read back: its sequence number and payload (a view into the decoded buffer). */
+export interface JournalFrame {
+  readonly seq: number;
+  readonly payload: Uint8Array;
+}
+
+/** What decoding a buffer of frames found (decodeFrames). */
+export interface DecodedFrames {
+  readonly frames: JournalFrame[];
+  /** As in DecodedJournal. */
+  readonly validBytes: number;
+  readonly torn: boolean;
+  readonly padded: boolean;
+}
+
 /**
- * Decodes a whole journal file. Throws if a bad frame is followed by a valid one (corruption in
- * the middle); `what` names the file in that message.
+ * Decodes a whole journal file into its frames, payloads as they are (bytes). Throws
+ * JournalCorruptError if a bad frame is followed by a valid one (corruption in the middle);
+ * `what` names the file in that message. Shared by the standalone journal (JSON text payloads,
+ * decodeJournal) and the Raft journal (binary payloads, raft-journal-record.ts).
  */
-export function decodeJournal(buf: Uint8Array, what: string): DecodedJournal {
+export function decodeFrames(buf: Uint8Array, what: string): DecodedFrames {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const records: JournalRecord[] = [];
+  const frames: JournalFrame[] = [];
   let off = 0;
   while (off < buf.length) {
     const size = frameAt(buf, view, off);
     if (size === undefined) {
       const next = findValidFrame(buf, view, off + 1);
-      if (next !== undefined) throw new Error(`corrupt journal ${what}: bad record at byte ${off} followed by a valid one at byte ${next}`);
+      if (next !== undefined) throw new JournalCorruptError(what, `bad record at byte ${off} followed by a valid one at byte ${next}`);
       let padded = true;
       for (let i = off; i < buf.length && padded; i++) padded = buf[i] === 0;
-      return { records, validBytes: off, torn: true, padded };
+      return { frames, validBytes: off, torn: true, padded };
     }
     const seq = view.getUint32(off + 8, true) * 0x1_0000_0000 + view.getUint32(off + 12, true);
-    let text: string;
-    try {
-      text = decoder.decode(buf.subarray(off + FRAME_HEADER_BYTES, off + size));
-    } catch {
-      throw new Error(`corrupt journal ${what}: record ${seq} is not valid UTF-8`);
-    }
-    records.push({ seq, text });
+    frames.push({ seq, payload: buf.subarray(off + FRAME_HEADER_BYTES, off + size) });
     off += size;
   }
-  return { records, validBytes: off, torn: false, padded: true };
+  return { frames, validBytes: off, torn: false, padded: true };
+}
+
+/** Writes the frame header of record `seq` whose payload is already at `buf[off + 20, end)`. */
+export function sealFrame(buf: Buffer, off: number, end: number, seq: number): void {
+  const len = end - off - FRAME_HEADER_BYTES;
+  if (len > MAX_PAYLOAD_BYTES) throw new Error(`record of ${len} bytes is too large for the journal`);
+  buf.writeUInt32LE(FRAME_MAGIC, off);
+  buf.writeUInt32LE(len, off + 4);
+  buf.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), off + 8);
+  buf.writeUInt32LE(seq >>> 0, off + 12);
+  buf.writeUInt32LE(crc32Update(crc32Update(0, buf, off + 4, off + 16), buf, off + FRAME_HEADER_BYTES, end), off + 16);
+}
+
+/**
+ * Decodes a whole journal file. Throws if a bad frame is followed by a valid one (corruption in
+ * the middle); `what` names the file in that message.
+ */
+export function decodeJournal(buf: Uint8Array, what: string): DecodedJournal {
+  const decoded = decodeFrames(buf, what);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const records: JournalRecord[] = [];
+  for (const f of decoded.frames) {
+    let text: string;
+    try {
+      text = decoder.decode(f.payload);
+    } catch {
+      throw new JournalCorruptError(what, `record ${f.seq} is not valid UTF-8`);
+    }
+    records.push({ seq: f.seq, text });
+  }
+  return { records, validBytes: decoded.validBytes, torn: decoded.torn, padded: decoded.padded };
 }

@@ -1,29 +1,36 @@
 /**
- * The on-disk Raft LogStore: one member's clustered database directory, a LevelDB laid out as in
- * raft-keys.ts. Implements the LogStore contract of src/raft/ports.ts (checked by
- * test/contract/log-store.contract.ts) plus the member's cluster metadata.
+ * The on-disk Raft LogStore: one member's clustered database directory, a LevelDB plus journal
+ * files laid out as in raft-keys.ts. Implements the LogStore contract of src/raft/ports.ts
+ * (checked by test/contract/log-store.contract.ts) plus the member's cluster metadata.
  *
  * Writing:
- * - `write()` applies the batch to the in-memory view at once (the contract's reads), turns it
- *   into LevelDB operations, and queues them. One LevelDB batch with `sync: true` at a time:
- *   every batch queued while one is in flight goes into the next one together (GROUP COMMIT), so
- *   N concurrent writers pay about one fsync per round, not N. `done` callbacks run in write
- *   order once their round is synced, never synchronously inside `write()`.
- * - A snapshot's data is written first, in pieces of SNAPSHOT_PIECE_BYTES each in its own synced
- *   batch, so a snapshot of hundreds of MB never blocks the event loop for more than the copy of
- *   one piece; then the round's batch points r:snap at it (atomically with the rest of the round).
- * - Log keys a snapshot covers are deleted lazily after the round (db.clear, off the main thread);
- *   recovery ignores them meanwhile.
- * - A failed LevelDB write breaks the store: that round and every later write get the error.
+ * - `write()` applies the batch to the in-memory view at once (the contract's reads) and queues
+ *   it. A batch without a new snapshot becomes one journal record (raft-journal-record.ts):
+ *   its entries (an append truncates the log from its first index on) and/or hard state.
+ * - GROUP COMMIT: one round at a time; a round takes every record queued so far, encodes them
+ *   into one buffer, hands it to the OS with one write(2) (a few µs into the page cache) and then
+ *   runs fdatasync on libuv's thread pool, so the loop keeps reading meanwhile; every batch
+ *   written while it runs goes into the next round. `done` callbacks run in write order once
+ *   their round is synced, never synchronously inside `write()`. The journal file is
+ *   pre-allocated (journal-file.ts), so fdatasync need not commit a new file size.
+ * - A batch with a new snapshot is a CHECKPOINT, written to LevelDB after every earlier round:
+ *   the snapshot's data first, in pieces of SNAPSHOT_PIECE_BYTES each in its own synced batch (so
+ *   a snapshot of hundreds of MB never blocks the event loop for more than the copy of one
+ *   piece), then one synced batch holding r:snap, the hard state and the log after the snapshot
+ *   as of that batch, and r:journal pointing past every journal file, which are then deleted in
+ *   the background (open deletes them again after a crash). The log after a snapshot is short
+ *   (the entries not yet applied), so rewriting it costs little.
+ * - `setMeta` is one synced LevelDB batch, in turn with the rest.
+ * - Log keys a snapshot covers are deleted lazily after the checkpoint (db.clear, off the main
+ *   thread); recovery ignores them meanwhile.
+ * - A failed write breaks the store: that round and every later write get the error.
  *
- * Why LevelDB for the log and not the standalone journal files (journal-file.ts): a Raft batch is
- * a hard state, a snapshot and a log suffix that must land atomically, and entries are truncated
- * and overwritten; in LevelDB that is one batch with puts and deletes, in a journal it needs
- * its own record kinds, rewriting on compaction and a second place for the snapshot to agree
- * with. Measured with test/storage/raft-log-bench.ts (16 writers of 1 KiB entries, a busy 2-core
- * VM): LevelDB 11-22k entries/s at 1/16 sync per write, bare journal frames 20-36k at 1/8. The
- * journal is faster, but the server's RaftHost writes one batch at a time, where both are bound
- * by fsync latency.
+ * Why journals and not LevelDB for the log (format 1 kept it as r:log keys): a clustered write
+ * is acknowledged once a majority has it fsynced, so this sync is on every write's critical
+ * path. A synced LevelDB batch of one 1 KiB entry took 1.1-1.4 ms on the 2-core VM, a journal
+ * write + fdatasync 0.4-1.1 ms (test/storage/raft-log-bench.ts; docs/benchmarks.md). LevelDB
+ * stays the store of record for what is written rarely and must be atomic with more than an
+ * append: metadata, snapshots and checkpoints.
  *
  * @example
  * await RaftDiskStore.create(dir, meta, { snapshot, hardState });
@@ -31,22 +38,24 @@
  * store.write({ entries: [e], hardState }, (err) => { ... durable ... });
  * await store.close();
  */
-import { readdir, stat } from 'node:fs/promises';
+import { unlink, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Level } from 'level';
 import type { LogStore, PersistBatch } from '../raft/ports.js';
 import type { HardState, LogEntry, Snapshot } from '../raft/types.js';
-import { syncDirectory } from './journal-file.js';
+import { JournalFile, syncDirectory, syncJournals } from './journal-file.js';
 import { KEY_FORMAT } from './keys.js';
 import { isLockedError, levelErrorMessage } from './level-errors.js';
-import { levelOp, pieceCount, writePieces, type LevelOp, type Op, type SnapshotWrite } from './raft-disk-ops.js';
+import { checkpointOps, levelOp, pieceCount, settleJournals, writePieces, type Checkpoint, type LevelOp, type SnapshotWrite } from './raft-disk-ops.js';
 import { classify, recoverRaftDir, type RecoveredRaftDir } from './raft-disk-recovery.js';
+import type { JournalBatch } from './raft-journal-record.js';
+import { encodeJournalRound } from './raft-journal-record.js';
 import {
   KEY_KIND, KIND_CLUSTERED, RAFT_FORMAT_VERSION, RAFT_KEY_FORMAT, RAFT_KEY_HARD_STATE, RAFT_KEY_META,
-  RAFT_LOG_KEY_MIN, raftLogKey, raftPieceKey, raftPiecePrefix, raftPiecePrefixEnd,
+  RAFT_LOG_KEY_MIN, raftJournalName, raftLogKey, raftPiecePrefix, raftPiecePrefixEnd,
 } from './raft-keys.js';
 import type { ClusterMeta } from './raft-values.js';
-import { checkClusterMeta, encodeClusterMeta, encodeEntry, encodeHardState, entryValueBytes } from './raft-values.js';
+import { checkClusterMeta, encodeClusterMeta, encodeHardState, entryValueBytes } from './raft-values.js';
 
 export type { ClusterMeta } from './raft-values.js';
 
@@ -71,15 +80,14 @@ export interface RaftDiskStoreOpenOptions {
   readonly onProgress?: (msg: string) => void;
 }
 
-/** One queued write. */
-interface Pending {
-  readonly ops: Op[];
-  /** A snapshot whose pieces are written (each synced) before the round's batch. */
-  readonly snapshot: SnapshotWrite | undefined;
-  /** After the round: delete log keys below this index (0: none). */
-  readonly clearLogBelow: number;
-  readonly done: (err?: Error) => void;
-}
+/** One queued write: a journal record (none for an empty batch), a checkpoint, or metadata. */
+type Pending =
+  | { readonly kind: 'journal'; readonly batch: JournalBatch | undefined; readonly done: (err?: Error) => void }
+  | { readonly kind: 'checkpoint'; readonly checkpoint: Checkpoint; readonly done: (err?: Error) => void }
+  | { readonly kind: 'meta'; readonly meta: ClusterMeta; readonly done: (err?: Error) => void };
+
+/** A journal file is closed after the round that takes it past this size; the next starts a new one. */
+const JOURNAL_MAX_BYTES = 64 * 1024 * 1024;
 
 function checkContiguous(entries: readonly LogEntry[]): void {
   for (let i = 1; i < entries.length; i++) {
@@ -121,6 +129,14 @@ export class RaftDiskStore implements LogStore {
   #entryBytes: number[];
   #logBytes: number;
   #nextSnapshotId: number;
+  /** Highest r:log index stored above the snapshot (what the next checkpoint must delete). */
+  #levelLogLast: number;
+  /** The journal being written (created by the first round after open or a checkpoint). */
+  #file: JournalFile | undefined;
+  /** Journal files holding state since the last checkpoint (the current one included). */
+  #liveFiles: string[];
+  #nextFileNumber: number;
+  #nextSeq: number;
   #queue: Pending[] = [];
   #draining: Promise<void> | undefined;
   #clearing: Promise<void> = Promise.resolve();
@@ -140,6 +156,11 @@ export class RaftDiskStore implements LogStore {
     this.#entryBytes = found.entryBytes;
     this.#logBytes = found.entryBytes.reduce((a, b) => a + b, 0);
     this.#nextSnapshotId = found.nextSnapshotId;
+    this.#levelLogLast = found.levelLogLast;
+    this.#file = undefined;
+    this.#liveFiles = found.journals.live.map((f) => f.path);
+    this.#nextFileNumber = found.journals.nextNumber;
+    this.#nextSeq = found.journals.nextSeq;
   }
 
   /**
@@ -183,7 +204,7 @@ export class RaftDiskStore implements LogStore {
     const db = await openLevel(dir, false);
     const progress = opts.onProgress ?? ((): void => undefined);
     try {
-      const found = await recoverRaftDir(db, dir, progress);
+      let found = await recoverRaftDir(db, dir, progress);
       const readOnly = opts.readOnly ?? false;
       if (!readOnly) {
         for (const id of found.leftoverSnapshotIds) {
@@ -191,6 +212,7 @@ export class RaftDiskStore implements LogStore {
         }
         const snapIndex = found.snapshot?.meta.index ?? 0;
         if (found.staleLogKeys) await db.clear({ gte: RAFT_LOG_KEY_MIN, lt: raftLogKey(snapIndex + 1) });
+        found = await settleJournals(db, dir, found, progress);
       }
       return new RaftDiskStore(dir, db, readOnly, found);
     } catch (e) {
@@ -230,7 +252,7 @@ export class RaftDiskStore implements LogStore {
     const copy: ClusterMeta = { ...meta, remotes: [...meta.remotes] };
     this.#meta = copy;
     return new Promise((resolve, reject) => {
-      this.#enqueue({ ops: [{ type: 'put', key: RAFT_KEY_META, value: encodeClusterMeta(copy) }], snapshot: undefined, clearLogBelow: 0, done: (err) => (err ? reject(err) : resolve()) });
+      this.#enqueue({ kind: 'meta', meta: copy, done: (err) => (err ? reject(err) : resolve()) });
     });
   }
 
@@ -261,21 +283,20 @@ export class RaftDiskStore implements LogStore {
     if (first !== undefined && first.index > lastAfterSnapshot + 1) {
       throw new Error(`${this.dir}: append at ${first.index} does not fit a log ending at ${lastAfterSnapshot} after snapshot ${newSnapIndex}`);
     }
-    // Checked: from here on nothing throws but encoding, which cannot fail for valid entries.
-    const ops: Op[] = [];
-    let snapshot: SnapshotWrite | undefined;
-    let clearLogBelow = 0;
-    if (newSnapshot !== undefined) {
-      snapshot = this.#replaceSnapshot(newSnapshot, keepSuffix, ops);
-      clearLogBelow = newSnapIndex + 1;
-    }
-    if (first !== undefined) this.#append(fresh, ops);
-    if (batch.hardState !== undefined) {
-      this.#hardState = batch.hardState;
-      ops.push({ type: 'put', key: RAFT_KEY_HARD_STATE, value: encodeHardState(batch.hardState) });
-    }
+    // Checked: from here on nothing throws.
+    const oldPieces = this.#pieces;
+    const snapshot = newSnapshot === undefined ? undefined : this.#replaceSnapshot(newSnapshot, keepSuffix);
+    if (first !== undefined) this.#append(fresh);
+    if (batch.hardState !== undefined) this.#hardState = batch.hardState;
     this.#writes++;
-    this.#enqueue({ ops, snapshot, clearLogBelow, done });
+    if (snapshot !== undefined) {
+      // The whole state as of this batch goes to LevelDB (entries copied: the view goes on changing).
+      const checkpoint: Checkpoint = { snapshot, oldPieces, snapIndex: newSnapIndex, hardState: this.#hardState, entries: this.#entries.slice() };
+      this.#enqueue({ kind: 'checkpoint', checkpoint, done });
+    } else {
+      const empty = first === undefined && batch.hardState === undefined;
+      this.#enqueue({ kind: 'journal', batch: empty ? undefined : { entries: fresh, hardState: batch.hardState }, done });
+    }
   }
 
   /** Waits for queued writes (and lazy deletions), then closes. Later writes throw. */
@@ -284,6 +305,8 @@ export class RaftDiskStore implements LogStore {
     this.#closed = true;
     while (this.#draining !== undefined) await this.#draining;
     await this.#clearing;
+    this.#file?.close();
+    this.#file = undefined;
     await this.#db.close();
   }
 
@@ -296,16 +319,11 @@ export class RaftDiskStore implements LogStore {
     if (this.#readOnly) throw new Error(`${this.dir}: Raft store is open read-only`);
   }
 
-  /** Installs `snap` in the view and adds its operations; returns what to write before them. */
-  #replaceSnapshot(snap: Snapshot, keepSuffix: boolean, ops: Op[]): SnapshotWrite {
+  /** Installs `snap` in the view; returns what the checkpoint writes of it. */
+  #replaceSnapshot(snap: Snapshot, keepSuffix: boolean): SnapshotWrite {
     const snapIndex = this.#snapIndex();
     const write: SnapshotWrite = { id: this.#nextSnapshotId++, snapshot: snap, crcs: [] };
-    ops.push({ type: 'manifest', write });
-    const old = this.#pieces;
-    if (old !== undefined) for (let k = 0; k < old.count; k++) ops.push({ type: 'del', key: raftPieceKey(old.id, k) });
-    // Entries at or below the snapshot go lazily (clearLogBelow); a dropped log's suffix now.
     const cut = keepSuffix ? snap.meta.index - snapIndex : this.#entries.length;
-    if (!keepSuffix) for (let i = snap.meta.index + 1; i <= snapIndex + this.#entries.length; i++) ops.push({ type: 'del', key: raftLogKey(i) });
     for (let k = 0; k < cut; k++) this.#logBytes -= this.#entryBytes[k] as number;
     this.#entries = this.#entries.slice(cut);
     this.#entryBytes = this.#entryBytes.slice(cut);
@@ -314,18 +332,13 @@ export class RaftDiskStore implements LogStore {
     return write;
   }
 
-  /** Truncates the view at `fresh[0].index`, appends `fresh`, and adds the operations. */
-  #append(fresh: readonly LogEntry[], ops: Op[]): void {
-    const snapIndex = this.#snapIndex();
-    const oldLast = snapIndex + this.#entries.length;
-    const at = (fresh[0] as LogEntry).index - snapIndex - 1;
-    const newLast = (fresh[fresh.length - 1] as LogEntry).index;
-    for (let i = newLast + 1; i <= oldLast; i++) ops.push({ type: 'del', key: raftLogKey(i) });
+  /** Truncates the view at `fresh[0].index` and appends `fresh`. */
+  #append(fresh: readonly LogEntry[]): void {
+    const at = (fresh[0] as LogEntry).index - this.#snapIndex() - 1;
     for (let k = at; k < this.#entryBytes.length; k++) this.#logBytes -= this.#entryBytes[k] as number;
     this.#entries.length = at;
     this.#entryBytes.length = at;
     for (const e of fresh) {
-      ops.push({ type: 'put', key: raftLogKey(e.index), value: encodeEntry(e), valueEncoding: 'view' });
       const bytes = entryValueBytes(e);
       this.#entries.push(e);
       this.#entryBytes.push(bytes);
@@ -344,29 +357,24 @@ export class RaftDiskStore implements LogStore {
     this.#draining ??= Promise.resolve().then(() => this.#drain());
   }
 
-  /** Writes rounds until the queue is empty: all that was queued meanwhile goes in each round. */
+  /**
+   * Writes rounds until the queue is empty: all journal records queued meanwhile go into each
+   * round (up to the next checkpoint or metadata write, which is a round of its own).
+   */
   async #drain(): Promise<void> {
     while (this.#queue.length > 0 && this.#failed === undefined) {
-      const round = this.#queue;
-      this.#queue = [];
+      let n = 0;
+      while (n < this.#queue.length && this.#queue[n]?.kind === 'journal') n++;
+      const round = this.#queue.splice(0, Math.max(n, 1));
       try {
-        for (const p of round) if (p.snapshot !== undefined) this.#syncs += await writePieces(this.#db, p.snapshot);
-        const ops = round.flatMap((p) => p.ops.map(levelOp));
-        if (ops.length > 0) {
-          this.#syncs++;
-          await this.#db.batch<string, string | Uint8Array>(ops, { sync: true });
-        }
+        if (n > 0) await this.#writeJournal(round);
+        else await this.#writeLevel(round[0] as Pending);
       } catch (e) {
         this.#failed = new Error(levelErrorMessage(this.dir, 'Raft log write failed', e));
         this.#queue = [...round, ...this.#queue];
         break;
       }
-      let clearBelow = 0;
-      for (const p of round) {
-        clearBelow = Math.max(clearBelow, p.clearLogBelow);
-        callDone(p.done);
-      }
-      if (clearBelow > 0) this.#clearLog(clearBelow);
+      for (const p of round) callDone(p.done);
     }
     if (this.#failed !== undefined) {
       const err = this.#failed;
@@ -377,11 +385,61 @@ export class RaftDiskStore implements LogStore {
     this.#draining = undefined;
   }
 
-  /** Deletes log keys below `index` in the background (recovery ignores them meanwhile). */
-  #clearLog(index: number): void {
+  /** One group-commit round: every record of `round` with one write(2), then one fdatasync. */
+  async #writeJournal(round: readonly Pending[]): Promise<void> {
+    const batches: JournalBatch[] = [];
+    for (const p of round) if (p.kind === 'journal' && p.batch !== undefined) batches.push(p.batch);
+    if (batches.length === 0) return;
+    let file = this.#file;
+    if (file === undefined) {
+      const number = this.#nextFileNumber++;
+      file = this.#file = JournalFile.create(this.dir, number, raftJournalName(number));
+      this.#liveFiles.push(file.path);
+    }
+    file.write(encodeJournalRound(batches, this.#nextSeq), batches.length, this.#nextSeq);
+    this.#nextSeq += batches.length;
+    this.#syncs++;
+    await syncJournals([file], this.dir);
+    if (file.bytes >= JOURNAL_MAX_BYTES) {
+      file.close();
+      this.#file = undefined;
+    }
+  }
+
+  /** A checkpoint or a metadata write: synced LevelDB batches. */
+  async #writeLevel(p: Pending): Promise<void> {
+    if (p.kind === 'meta') {
+      this.#syncs++;
+      await this.#db.put(RAFT_KEY_META, encodeClusterMeta(p.meta), { sync: true });
+      return;
+    }
+    if (p.kind !== 'checkpoint') return;
+    const c = p.checkpoint;
+    if (c.snapshot !== undefined) this.#syncs += await writePieces(this.#db, c.snapshot);
+    // Every journal file so far is superseded: the next record starts a new file.
+    const position = { first: this.#nextFileNumber, seq: this.#nextSeq };
+    const ops = checkpointOps(c, this.#levelLogLast, position).map(levelOp);
+    this.#syncs++;
+    await this.#db.batch<string, string | Uint8Array>(ops, { sync: true });
+    this.#levelLogLast = c.snapIndex + c.entries.length;
+    this.#file?.close();
+    this.#file = undefined;
+    const obsolete = this.#liveFiles;
+    this.#liveFiles = [];
+    this.#cleanUp(obsolete, c.snapIndex + 1);
+  }
+
+  /**
+   * Deletes journal files a checkpoint superseded and log keys below `index`, in the background
+   * (not needed for correctness: open() ignores and deletes them again).
+   */
+  #cleanUp(files: readonly string[], index: number): void {
     this.#clearing = this.#clearing
-      .then(() => this.#db.clear({ gte: RAFT_LOG_KEY_MIN, lt: raftLogKey(index) }))
-      .catch(() => undefined); // Not needed for correctness: open() deletes them again.
+      .then(async () => {
+        for (const f of files) await unlink(f).catch(() => undefined);
+        await this.#db.clear({ gte: RAFT_LOG_KEY_MIN, lt: raftLogKey(index) });
+      })
+      .catch(() => undefined);
   }
 }
 

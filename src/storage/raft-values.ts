@@ -208,3 +208,16 @@ export function decodeManifest(text: string): SnapshotManifest {
   };
   return { id, bytes, crcs: crcs as number[], meta: snapMeta };
 }
+
+/** JSON text of r:journal: where the journal after the checkpoint begins. */
+export function encodeJournalPosition(p: { readonly first: number; readonly seq: number }): string {
+  return JSON.stringify({ first: p.first, seq: p.seq });
+}
+
+export function decodeJournalPosition(text: string): { first: number; seq: number } {
+  const what = 'Raft journal position';
+  const o = parseJson(text, what);
+  const { first, seq } = o;
+  if (!isCount(first) || !isCount(seq) || seq < 1) throw new CorruptValueError(what, 'unexpected fields');
+  return { first, seq };
+}

@@ -5,7 +5,7 @@
  * Usage: node raft-append-child.js DIR stream   16 concurrent writers forever, a compacting
  *                                               snapshot every 400 entries
  *        node raft-append-child.js DIR count N  N batches one after another, then exit without
- *                                               closing (the WAL stays as written)
+ *                                               closing (the journal stays as written)
  */
 import { RaftDiskStore } from '../../src/storage/raft-disk-store.js';
 import { entryId, logIndex, term, type LogEntry } from '../../src/raft/types.js';
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   });
   if (mode === 'count') {
     for (let i = 1; i <= Number(count); i++) await write(i, false);
-    process.exit(0); // no close(): leave LevelDB's write-ahead log as the last write left it
+    process.exit(0); // no close(): leave the journal as the last write left it
   }
   let next = 1;
   const writer = async (): Promise<void> => {

@@ -1,7 +1,9 @@
 /**
  * RaftDiskStore beyond the LogStore contract (test/contract): crash safety with a real process
- * killed mid-stream, a torn write-ahead-log tail, damage refused with a clear message, group
- * commit, big snapshots in pieces, directory kinds, metadata and read-only opening.
+ * killed mid-stream, a torn last journal frame, damage refused with a clear message, the
+ * journal's own cases (truncation across restarts, checkpoints deleting journals and a crash
+ * between the two, format-1 directories), group commit, big snapshots in pieces, directory
+ * kinds, metadata and read-only opening.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
@@ -11,6 +13,8 @@ import { Level } from 'level';
 import { afterAll, describe, expect, it } from 'vitest';
 import { entryId, logIndex, term, type LogEntry, type Snapshot } from '../../src/raft/types.js';
 import { RaftDiskStore, type ClusterMeta } from '../../src/storage/raft-disk-store.js';
+import { FRAME_HEADER_BYTES, decodeFrames } from '../../src/storage/journal-frame.js';
+import { encodeEntry } from '../../src/storage/raft-values.js';
 import { StandaloneStore } from '../../src/storage/standalone-db-store.js';
 import { childEntry } from './raft-append-child.js';
 import { transpileForChild } from './transpile-for-child.js';
@@ -42,6 +46,22 @@ async function dirWith(count: number, extra?: (s: RaftDiskStore) => Promise<void
   await extra?.(store);
   await store.close();
   return dir;
+}
+
+/** A directory holding a snapshot at 1 and entries 2..count in LevelDB (a checkpoint), closed. */
+function checkpointed(count: number): Promise<string> {
+  return dirWith(count, (s) => write(s, { entries: [], snapshot: snapshotOf(1, new Uint8Array([1])) }));
+}
+
+/** The Raft journal files of `dir`, oldest first. */
+function journals(dir: string): string[] {
+  return readdirSync(dir).filter((f) => /^raft-journal-[0-9]{10}\.osj$/.test(f)).sort().map((f) => join(dir, f));
+}
+
+/** Byte ranges of the frames of a journal file. */
+function frameSpans(path: string): { start: number; end: number }[] {
+  const buf = readFileSync(path);
+  return decodeFrames(buf, path).frames.map((f) => ({ start: f.payload.byteOffset - buf.byteOffset - FRAME_HEADER_BYTES, end: f.payload.byteOffset - buf.byteOffset + f.payload.length }));
 }
 
 /** Opens `dir` as raw LevelDB, runs `fn`, closes. */
@@ -129,22 +149,32 @@ describe('RaftDiskStore crash safety', () => {
     expect(store.hardState().commit).toBe(last - 1);
   }, 40_000);
 
-  it('drops a torn tail of the write-ahead log: the last batch is gone, the rest intact', async () => {
+  it('drops a torn last journal frame: the last batch is gone, the rest intact, and the damage is rewritten away', async () => {
     const dir = newDir();
     const exit = await runChild([dir, 'count', '50'], () => undefined);
     expect(exit.code, exit.stderr).toBe(0);
-    const logs = readdirSync(dir).filter((f) => f.endsWith('.log') && f !== 'LOG').map((f) => join(dir, f));
-    const newest = logs.sort().at(-1);
-    expect(newest).toBeDefined();
-    const size = statSync(newest as string).size;
-    truncateSync(newest as string, size - 10); // cut the last record (one ~1.1 KiB batch) short
-    const store = await RaftDiskStore.open(dir);
+    const [file, ...others] = journals(dir);
+    expect(others).toEqual([]);
+    const frames = frameSpans(file as string);
+    expect(frames.length).toBe(50);
+    const last = frames.at(-1) as { start: number; end: number };
+    // A write cut short by a power failure: the frame's last bytes never reached the disk.
+    const buf = readFileSync(file as string);
+    buf.fill(0x5a, last.end - 10, last.end);
+    writeFileSync(file as string, buf);
+    const progress: string[] = [];
+    const store = await RaftDiskStore.open(dir, { onProgress: (m) => progress.push(m) });
+    expect(progress.join('\n')).toMatch(/dropped a torn tail of the journal/);
     expect(store.entries().map((e) => e.index)).toEqual(Array.from({ length: 49 }, (_, k) => k + 1));
     expect(store.entries().at(-1)).toEqual(childEntry(49));
     expect(store.hardState().commit).toBe(48);
-    // And it goes on from there.
+    // The damaged journal is gone (its records are in LevelDB now), and it goes on from there.
+    expect(journals(dir)).toEqual([]);
     await write(store, { entries: [childEntry(50)] });
     await store.close();
+    const again = await RaftDiskStore.open(dir);
+    expect(again.entries().map((e) => e.index)).toEqual(Array.from({ length: 50 }, (_, k) => k + 1));
+    await again.close();
   }, 40_000);
 
   it('drops the pieces of a snapshot write a crash interrupted, and says so', async () => {
@@ -174,7 +204,7 @@ describe('RaftDiskStore crash safety', () => {
 
 describe('RaftDiskStore damage', () => {
   it('refuses a corrupt record in the middle of the log, naming the directory, the record and the remedy', async () => {
-    const dir = await dirWith(10);
+    const dir = await checkpointed(10);
     await raw(dir, async (db) => {
       const v = await db.get('r:log:0000000000000005');
       const bad = new Uint8Array(v as Uint8Array);
@@ -186,7 +216,7 @@ describe('RaftDiskStore damage', () => {
   });
 
   it('refuses a hole in the log', async () => {
-    const dir = await dirWith(10);
+    const dir = await checkpointed(10);
     await raw(dir, (db) => db.del('r:log:0000000000000004'));
     expect((await openError(dir)).message).toBe(`${dir}: Raft log record 4 is corrupt (missing; the log goes on at 5); ${RESTORE}`);
   });
@@ -236,6 +266,156 @@ describe('RaftDiskStore damage', () => {
     // And the standalone store does not take a clustered directory for one of its own.
     const clustered = await dirWith(1);
     await expect(StandaloneStore.open(clustered)).rejects.toThrow(/not an ovsdb-ts database/);
+  });
+});
+
+describe('RaftDiskStore journal', () => {
+  const ids = (s: RaftDiskStore): string[] => s.entries().map((e) => `${e.index}.${e.term}`);
+  const hs = (t: number, commit: number) => ({ term: term(t), vote: null, commit: logIndex(commit) });
+
+  it('replays a truncation written after a restart over entries written before it', async () => {
+    const dir = newDir();
+    await RaftDiskStore.create(dir, meta);
+    let store = await RaftDiskStore.open(dir);
+    await write(store, { entries: Array.from({ length: 8 }, (_, k) => entry(k + 1)), hardState: hs(1, 2) });
+    await store.close();
+    store = await RaftDiskStore.open(dir);
+    await write(store, { entries: [entry(5, 2), entry(6, 2)], hardState: hs(2, 3) }); // drops 5..8 of term 1
+    await store.close();
+    expect(journals(dir).length).toBe(2); // one file per process lifetime, never appended to after a restart
+    store = await RaftDiskStore.open(dir);
+    expect(ids(store)).toEqual(['1.1', '2.1', '3.1', '4.1', '5.2', '6.2']);
+    expect(store.hardState()).toEqual(hs(2, 3));
+    await write(store, { entries: [entry(3, 3)] }); // and again, across three files
+    await store.close();
+    store = await RaftDiskStore.open(dir);
+    expect(ids(store)).toEqual(['1.1', '2.1', '3.3']);
+    expect(store.hardState()).toEqual(hs(2, 3));
+    await store.close();
+  });
+
+  it('drops a last frame that is zeros (lost whole), keeping the journal as the log', async () => {
+    const dir = await dirWith(3, (s) => write(s, { entries: [entry(4)], hardState: hs(1, 3) }));
+    const [file] = journals(dir);
+    const last = frameSpans(file as string).at(-1) as { start: number; end: number };
+    const buf = readFileSync(file as string);
+    buf.fill(0, last.start, last.end);
+    writeFileSync(file as string, buf);
+    const progress: string[] = [];
+    const store = await RaftDiskStore.open(dir, { onProgress: (m) => progress.push(m) });
+    expect(ids(store)).toEqual(['1.1', '2.1', '3.1']);
+    expect(store.hardState()).toEqual(hs(1, 1));
+    expect(progress.join('\n')).not.toMatch(/torn/);
+    expect(journals(dir)).toEqual([file]);
+    await write(store, { entries: [entry(4, 2)] });
+    await store.close();
+    const again = await RaftDiskStore.open(dir);
+    expect(ids(again)).toEqual(['1.1', '2.1', '3.1', '4.2']);
+    await again.close();
+  });
+
+  it('refuses a bad frame followed by a good one, naming the file and the remedy', async () => {
+    const dir = await dirWith(1, async (s) => {
+      for (let i = 2; i <= 4; i++) await write(s, { entries: [entry(i)] });
+    });
+    const [file] = journals(dir);
+    const spans = frameSpans(file as string);
+    const second = spans[1] as { start: number; end: number };
+    const buf = readFileSync(file as string);
+    buf[second.end - 1] = (buf[second.end - 1] ?? 0) ^ 0xff;
+    writeFileSync(file as string, buf);
+    const e = await openError(dir);
+    expect(e.message).toBe(`${dir}: Raft journal raft-journal-0000000000.osj is corrupt (bad record at byte ${second.start} followed by a valid one at byte ${second.end}); ${RESTORE}`);
+    // Read-only opening refuses it too, and nothing was changed.
+    await expect(RaftDiskStore.open(dir, { readOnly: true })).rejects.toThrow(/is corrupt \(bad record/);
+  });
+
+  it('refuses a journal file that went missing between others', async () => {
+    const dir = newDir();
+    await RaftDiskStore.create(dir, meta);
+    for (let i = 1; i <= 3; i++) {
+      const s = await RaftDiskStore.open(dir);
+      await write(s, { entries: [entry(i)] });
+      await s.close();
+    }
+    const files = journals(dir);
+    expect(files.length).toBe(3);
+    rmSync(files[1] as string);
+    expect((await openError(dir)).message).toBe(`${dir}: Raft journal raft-journal-0000000002.osj is corrupt (record 2 is missing (found 3)); ${RESTORE}`);
+  });
+
+  it('deletes the journals a snapshot supersedes, and the next write starts a new one', async () => {
+    const dir = newDir();
+    await RaftDiskStore.create(dir, meta);
+    let store = await RaftDiskStore.open(dir);
+    await write(store, { entries: Array.from({ length: 6 }, (_, k) => entry(k + 1)) });
+    await store.close();
+    store = await RaftDiskStore.open(dir);
+    await write(store, { entries: [entry(7)], hardState: hs(1, 6) });
+    expect(journals(dir).length).toBe(2);
+    await write(store, { entries: [entry(8)], snapshot: snapshotOf(5, new Uint8Array([5])), hardState: hs(1, 7) });
+    await write(store, { entries: [], hardState: hs(1, 8) });
+    await store.close();
+    expect(journals(dir).map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['raft-journal-0000000002.osj']);
+    await raw(dir, async (db) => {
+      const keys: string[] = [];
+      for await (const k of db.keys({ gte: 'r:log:', lt: 'r:log;' })) keys.push(k);
+      expect(keys).toEqual(['r:log:0000000000000006', 'r:log:0000000000000007', 'r:log:0000000000000008']);
+      expect(Buffer.from(await db.get('r:journal') as Uint8Array).toString()).toBe('{"first":2,"seq":3}');
+    });
+    store = await RaftDiskStore.open(dir);
+    expect(ids(store)).toEqual(['6.1', '7.1', '8.1']);
+    expect(store.hardState()).toEqual(hs(1, 8));
+    await store.close();
+  });
+
+  it('recovers after a crash between a checkpoint and the deletion of the journals it supersedes', async () => {
+    const dir = await dirWith(6);
+    const saved = journals(dir).map((f) => ({ f, bytes: readFileSync(f) }));
+    expect(saved.length).toBe(1);
+    const store = await RaftDiskStore.open(dir);
+    // The checkpoint drops the log (term differs), so replaying the old journal would be wrong.
+    await write(store, { entries: [], snapshot: { ...snapshotOf(4, new Uint8Array([4])), meta: { ...snapshotOf(4, new Uint8Array()).meta, term: term(2) } } });
+    await write(store, { entries: [entry(5, 2)] });
+    await store.close();
+    for (const { f, bytes } of saved) writeFileSync(f, bytes); // as if the deletion never ran
+    const progress: string[] = [];
+    const again = await RaftDiskStore.open(dir, { onProgress: (m) => progress.push(m) });
+    expect(ids(again)).toEqual(['5.2']);
+    expect(again.snapshot()?.meta.index).toBe(4);
+    expect(progress.join('\n')).toMatch(/1 obsolete file/);
+    expect(existsSync(saved[0]?.f as string)).toBe(false);
+    await again.close();
+  });
+
+  it('a crash before the checkpoint is durable leaves the journal as it was', async () => {
+    const dir = await dirWith(6, (s) => write(s, { entries: [entry(7)], hardState: hs(1, 6) }));
+    // As if the snapshot's pieces were written and the process died before the checkpoint batch.
+    await raw(dir, (db) => db.put('r:sd:0000000000000009:00000000', new Uint8Array([1])));
+    const store = await RaftDiskStore.open(dir);
+    expect(ids(store)).toEqual(['1.1', '2.1', '3.1', '4.1', '5.1', '6.1', '7.1']);
+    expect(store.hardState()).toEqual(hs(1, 6));
+    await store.close();
+  });
+
+  it('opens a format-1 directory (the log in LevelDB only), and upgrades it', async () => {
+    const dir = newDir();
+    await RaftDiskStore.create(dir, meta);
+    await raw(dir, async (db) => {
+      await db.put('r:format', Buffer.from('1'));
+      await db.put('r:hard', Buffer.from('{"term":1,"vote":null,"commit":2}'));
+      for (let i = 1; i <= 3; i++) await db.put(`r:log:${String(i).padStart(16, '0')}`, encodeEntry(entry(i)));
+    });
+    const store = await RaftDiskStore.open(dir);
+    expect(ids(store)).toEqual(['1.1', '2.1', '3.1']);
+    expect(store.hardState()).toEqual(hs(1, 2));
+    await write(store, { entries: [entry(3, 2), entry(4, 2)], hardState: hs(2, 3) });
+    await store.close();
+    await raw(dir, async (db) => expect(Buffer.from(await db.get('r:format') as Uint8Array).toString()).toBe('2'));
+    const again = await RaftDiskStore.open(dir);
+    expect(ids(again)).toEqual(['1.1', '2.1', '3.2', '4.2']);
+    expect(again.hardState()).toEqual(hs(2, 3));
+    await again.close();
   });
 });
 
