@@ -670,7 +670,10 @@ export class ClusteredHost implements DatabaseBackend {
     const clock = this.#o.clock;
     const timers = { setTimer: (ms: number, fn: () => void) => clock.setTimer(ms, fn), nowMs: () => clock.nowMs(), ...(this.#o.defer !== undefined ? { defer: this.#o.defer } : {}) };
     const host: RaftHost = new RaftHost({
-      config: { ...this.#o.raft, id: nodeId(this.#meta.sid), clusterId: cid, tickMs: this.#o.tickMs ?? 20 },
+      // Lease reads (thesis §6.4.1): a leader that a quorum acknowledged within an election
+      // timeout (less a 10 % clock-drift margin) answers ReadIndex at once, without a heartbeat
+      // round; time is elapsed time, so a stalled leader's lease expires with the stall.
+      config: { leaseReads: true, ...this.#o.raft, id: nodeId(this.#meta.sid), clusterId: cid, tickMs: this.#o.tickMs ?? 20 },
       store: this.#o.store,
       transport: { send: (m) => this.#sendRaft(m) },
       timers,
