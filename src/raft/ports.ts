@@ -74,6 +74,9 @@ export interface PersistBatch {
  * (fsynced), in the order the batches were written; it may run synchronously inside `write`.
  * `done(err)` means the batch failed: the store is then broken and writes nothing more; every
  * later batch's `done` gets an error or never runs. The caller must stop and reopen.
+ * One relaxation: a batch that only raises `hardState.commit` (same term and vote, no entries,
+ * no snapshot) may complete before it is durable; the commit index is not needed for safety
+ * (thesis §3.8), so after a power loss it may come back lower, never inconsistent.
  *
  * Crash. After a crash (process kill or power loss) and reopen, the store shows: every batch whose
  * `done()` ran, plus possibly some later batches, always a prefix of the write order, each whole

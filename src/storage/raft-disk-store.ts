@@ -82,7 +82,11 @@ export interface RaftDiskStoreOpenOptions {
 
 /** One queued write: a journal record (none for an empty batch), a checkpoint, or metadata. */
 type Pending =
-  | { readonly kind: 'journal'; readonly batch: JournalBatch | undefined; readonly done: (err?: Error) => void }
+  | {
+    readonly kind: 'journal'; readonly batch: JournalBatch | undefined; readonly done: (err?: Error) => void;
+    /** Only the commit index changed: written, not synced (see write()). */
+    readonly lazy: boolean;
+  }
   | { readonly kind: 'checkpoint'; readonly checkpoint: Checkpoint; readonly done: (err?: Error) => void }
   | { readonly kind: 'meta'; readonly meta: ClusterMeta; readonly done: (err?: Error) => void };
 
@@ -287,6 +291,7 @@ export class RaftDiskStore implements LogStore {
     const oldPieces = this.#pieces;
     const snapshot = newSnapshot === undefined ? undefined : this.#replaceSnapshot(newSnapshot, keepSuffix);
     if (first !== undefined) this.#append(fresh);
+    const previousHard = this.#hardState;
     if (batch.hardState !== undefined) this.#hardState = batch.hardState;
     this.#writes++;
     if (snapshot !== undefined) {
@@ -295,7 +300,14 @@ export class RaftDiskStore implements LogStore {
       this.#enqueue({ kind: 'checkpoint', checkpoint, done });
     } else {
       const empty = first === undefined && batch.hardState === undefined;
-      this.#enqueue({ kind: 'journal', batch: empty ? undefined : { entries: fresh, hardState: batch.hardState }, done });
+      // A batch that only moves the commit index forward needs no fsync: the commit index is not
+      // needed for safety (thesis §3.8; a member that forgets it learns it again from the
+      // leader), so it is written with the next record and acknowledged without waiting for a
+      // sync. Waiting made every sequential write pay two fsyncs on every member: its entries,
+      // then the commit index that the next append queued behind.
+      const hs = batch.hardState;
+      const lazy = first === undefined && hs !== undefined && hs.term === previousHard.term && hs.vote === previousHard.vote;
+      this.#enqueue({ kind: 'journal', batch: empty ? undefined : { entries: fresh, hardState: batch.hardState }, done, lazy });
     }
   }
 
@@ -398,6 +410,9 @@ export class RaftDiskStore implements LogStore {
     }
     file.write(encodeJournalRound(batches, this.#nextSeq), batches.length, this.#nextSeq);
     this.#nextSeq += batches.length;
+    // A round of commit-index updates only is handed to the OS and not synced (see write()); the
+    // next synced round's fdatasync covers it.
+    if (round.every((p) => p.kind === 'journal' && (p.lazy || p.batch === undefined))) return;
     this.#syncs++;
     await syncJournals([file], this.dir);
     if (file.bytes >= JOURNAL_MAX_BYTES) {

@@ -420,6 +420,25 @@ describe('RaftDiskStore journal', () => {
 });
 
 describe('RaftDiskStore writing', () => {
+  it('a batch that only raises the commit index is acknowledged without a sync, and survives a reopen', async () => {
+    const dir = newDir();
+    await RaftDiskStore.create(dir, meta);
+    const store = await RaftDiskStore.open(dir);
+    await write(store, { entries: [entry(1), entry(2)], hardState: { term: term(1), vote: null, commit: logIndex(0) } });
+    const synced = store.stats().syncs;
+    await write(store, { entries: [], hardState: { term: term(1), vote: null, commit: logIndex(2) } });
+    expect(store.stats().syncs).toBe(synced);
+    // A new term or vote is synced as before.
+    await write(store, { entries: [], hardState: { term: term(2), vote: null, commit: logIndex(2) } });
+    expect(store.stats().syncs).toBe(synced + 1);
+    await write(store, { entries: [], hardState: { term: term(2), vote: null, commit: logIndex(2) } });
+    await store.close();
+    const again = await RaftDiskStore.open(dir);
+    expect(again.hardState()).toEqual({ term: 2, vote: null, commit: 2 });
+    expect(again.entries().map((e) => e.index)).toEqual([1, 2]);
+    await again.close();
+  });
+
   it('group commit: 100 concurrent writes take far fewer than 100 syncs, completing in order', async () => {
     const dir = newDir();
     await RaftDiskStore.create(dir, meta);
