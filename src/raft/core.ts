@@ -308,6 +308,11 @@ export class RaftCore {
     return a < b ? log.slice(a, b) : [];
   }
 
+  /** The term of the entry at `index` (also the snapshot's own index), or undefined if not held. */
+  termAt(index: number): Term | undefined {
+    return this.#s.log.term(index);
+  }
+
   /** The snapshot being received from the leader, if any: its index and bytes so far (progress logs). */
   incomingSnapshot(): { readonly index: LogIndex; readonly received: number; readonly total: number } | undefined {
     const inc = this.#s.incoming;

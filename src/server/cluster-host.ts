@@ -198,7 +198,7 @@ export class ClusteredHost implements DatabaseBackend {
   #lastHadLeaderMs = -Infinity;
   /** Writes that reached this member while it leads but before its `spec` is built. */
   #awaitingSpec: Pending[] = [];
-  #bootReleased = false;
+  #bootReleasing = false;
   readonly #releasing = new Set<string>();
   #lastConfig: Membership | undefined;
   /** The leader said this member was removed: it no longer takes part (cluster/status "left cluster"). */
@@ -515,12 +515,16 @@ export class ClusteredHost implements DatabaseBackend {
       if (live) this.#everLive = true;
       listener.contact(live);
     }
-    if (!this.#bootReleased && core.leader !== null) {
-      this.#bootReleased = true;
+    // What a previous incarnation of this member held is released as soon as this member sees
+    // it in the replicated table (checked on every poll, not once: a restarted member may only
+    // learn of those owners once it has caught up with the log; the leader never releases them
+    // itself, since this member is alive).
+    if (!this.#bootReleasing && core.leader !== null) {
       const sidPrefix = `${this.#meta.sid}:`;
       if (this.lockTable.entries().some(([, q]) => q.some((o) => o.startsWith(sidPrefix) && !o.startsWith(listener.ownPrefix)))) {
-        this.proposeLock({ op: 'release', prefix: sidPrefix, keep: listener.ownPrefix }, (ok) => {
-          if (!ok) this.#bootReleased = false;
+        this.#bootReleasing = true;
+        this.proposeLock({ op: 'release', prefix: sidPrefix, keep: listener.ownPrefix }, () => {
+          this.#bootReleasing = false;
         });
       }
     }
@@ -1025,8 +1029,12 @@ export class ClusteredHost implements DatabaseBackend {
     if (core.leader !== null) this.#lastHadLeaderMs = this.#nowMs();
     if (core.role !== 'leader' || (this.#spec !== undefined && core.term !== this.#specTerm)) {
       this.#dropSpec();
-    } else if (this.#spec === undefined && this.#proposed.size === 0 && core.appliedIndex === core.lastIndex && core.commitIndex === core.lastIndex) {
-      // Every entry in the log (the new leader's no-op included) is applied: committed == latest.
+    } else if (this.#spec === undefined && this.#proposed.size === 0 && core.appliedIndex === core.commitIndex && this.#appliedTerm(core) === core.term) {
+      // An entry of this term (the new leader's no-op at least) and everything before it are
+      // applied. Entries after the commit index are this leader's own: lock and configuration
+      // entries (no table changes) and transactions (tracked in #proposed, which is empty). So
+      // committed == latest for the tables. (Waiting for applied == last index instead could wait
+      // forever while lock entries keep arriving.)
       this.#spec = cloneDatabase(this.#db);
       this.#specLastId = this.#lastNormalId;
       this.#specTerm = core.term;
@@ -1051,6 +1059,11 @@ export class ClusteredHost implements DatabaseBackend {
       this.#statusIndexMs = now;
       for (const l of this.#statusListeners) l();
     }
+  }
+
+  /** Term of the last applied entry (the snapshot's term if it was just compacted; 0 if none). */
+  #appliedTerm(core: RaftHost['core']): number {
+    return core.termAt(core.appliedIndex) ?? 0;
   }
 
   /** Periodic work: role changes, join retries, forwarded retries. */
