@@ -8,7 +8,7 @@
  */
 import type { Json } from '../src/base/json.js';
 import { OvsdbClient } from '../src/client/index.js';
-import { benchSchema, DB, type Figures } from './scenarios.js';
+import { benchSchema, DB, measureFanout, type Figures } from './scenarios.js';
 import { percentile } from './stats.js';
 import { waitForMarker, writeMarker, type BenchCluster } from './cluster-servers.js';
 
@@ -240,37 +240,14 @@ const threeMember: ClusterGroup = {
 };
 
 async function monitorFanout(ctx: ClusterRunContext): Promise<Figures> {
-  const remotes = spreadRemotes(ctx.cluster);
-  const watchers = await connectAll(remotes, 50, 30_000);
+  const watchers = await connectAll(spreadRemotes(ctx.cluster), 50, 30_000);
   const writer = await OvsdbClient.connect((await ctx.cluster.leader()).remote, { requestTimeoutMs: 30_000 });
-  const sentAt = new Map<string, number>();
-  const delays: number[] = [];
-  for (const w of watchers) {
-    const m = await w.monitor(DB, { Fan: { columns: ['name'], select: { initial: false, insert: true, delete: false, modify: false } } }, { version: 2 });
-    m.onChange((changes) => {
-      const now = performance.now();
-      for (const ch of changes) {
-        const name = ch.new?.['name'];
-        const t = typeof name === 'string' ? sentAt.get(name) : undefined;
-        if (t !== undefined) delays.push(now - t);
-      }
-    });
-  }
-  const end = performance.now() + ctx.durationMs;
-  const t0 = performance.now();
-  let i = 0;
-  while (performance.now() < end) {
-    const name = `f${serial++}`;
-    sentAt.set(name, performance.now());
-    const e = txnError(await writer.transact(DB, [{ op: 'insert', table: 'Fan', row: { name, n: i++ } }]));
+  const f = await measureFanout(watchers, writer, ctx.durationMs, 10_000, (results) => {
+    const e = txnError(results);
     if (e !== undefined) throw new Error(e);
-  }
-  const expected = sentAt.size * watchers.length;
-  const settleEnd = performance.now() + 10_000;
-  while (delays.length < expected && performance.now() < settleEnd) await sleep(5);
-  const elapsed = performance.now() - t0;
+  });
   for (const c of [...watchers, writer]) c.close();
-  return { updatesPerSec: (delays.length / elapsed) * 1000, p50Ms: percentile(delays, 50), p99Ms: percentile(delays, 99), missing: expected - delays.length };
+  return f;
 }
 
 /**

@@ -155,34 +155,9 @@ export const scenarios: readonly Scenario[] = [
       const watchers = await clients(ctx.server.remote, 50);
       const [writer] = await clients(ctx.server.remote, 1);
       if (!writer) throw new Error('no writer');
-      const sentAt = new Map<string, number>();
-      const delays: number[] = [];
-      for (const w of watchers) {
-        const m = await w.monitor(DB, { Fan: { columns: ['name'], select: { initial: false, insert: true, delete: false, modify: false } } }, { version: 2 });
-        m.onChange((changes) => {
-          const now = performance.now();
-          for (const ch of changes) {
-            const name = ch.new?.['name'];
-            const t = typeof name === 'string' ? sentAt.get(name) : undefined;
-            if (t !== undefined) delays.push(now - t);
-          }
-        });
-      }
-      const end = performance.now() + ctx.durationMs;
-      const t0 = performance.now();
-      let i = 0;
-      while (performance.now() < end) {
-        const name = `f${serial++}`;
-        sentAt.set(name, performance.now());
-        checkOk(await writer.transact(DB, [{ op: 'insert', table: 'Fan', row: { name, n: i++ } }]));
-      }
-      // Let the last updates arrive.
-      const expected = sentAt.size * watchers.length;
-      const settle = performance.now() + 5000;
-      while (delays.length < expected && performance.now() < settle) await new Promise((r) => setTimeout(r, 5));
-      const elapsed = performance.now() - t0;
+      const f = await measureFanout(watchers, writer, ctx.durationMs, 5000, (results) => checkOk(results));
       closeAll([...watchers, writer]);
-      return { updatesPerSec: (delays.length / elapsed) * 1000, p50Ms: percentile(delays, 50), p99Ms: percentile(delays, 99) };
+      return { updatesPerSec: f.updatesPerSec, p50Ms: f.p50Ms, p99Ms: f.p99Ms };
     },
   },
   {
@@ -210,4 +185,40 @@ export async function loadRows(server: BenchServer, rows: number): Promise<void>
   if (!c) return;
   await insertRows(c, 'Bulk', rows, (i) => ({ name: `row-${i}-${'x'.repeat(16)}`, n: i }));
   c.close();
+}
+
+/**
+ * The monitor fan-out load, shared by the standalone and cluster benchmarks: every watcher
+ * monitors inserts into Fan, the writer inserts one row at a time for `durationMs`, and the delay
+ * from sending each transaction to each update is collected (waiting up to `settleMs` for the
+ * last ones). `check` sees each transaction's results.
+ */
+export async function measureFanout(watchers: readonly OvsdbClient[], writer: OvsdbClient, durationMs: number, settleMs: number,
+  check: (results: readonly Json[]) => void): Promise<{ updatesPerSec: number; p50Ms: number; p99Ms: number; missing: number }> {
+  const sentAt = new Map<string, number>();
+  const delays: number[] = [];
+  for (const w of watchers) {
+    const m = await w.monitor(DB, { Fan: { columns: ['name'], select: { initial: false, insert: true, delete: false, modify: false } } }, { version: 2 });
+    m.onChange((changes) => {
+      const now = performance.now();
+      for (const ch of changes) {
+        const name = ch.new?.['name'];
+        const t = typeof name === 'string' ? sentAt.get(name) : undefined;
+        if (t !== undefined) delays.push(now - t);
+      }
+    });
+  }
+  const end = performance.now() + durationMs;
+  const t0 = performance.now();
+  let i = 0;
+  while (performance.now() < end) {
+    const name = `f${serial++}`;
+    sentAt.set(name, performance.now());
+    check(await writer.transact(DB, [{ op: 'insert', table: 'Fan', row: { name, n: i++ } }]));
+  }
+  const expected = sentAt.size * watchers.length;
+  const settle = performance.now() + settleMs;
+  while (delays.length < expected && performance.now() < settle) await new Promise((r) => setTimeout(r, 5));
+  const elapsed = performance.now() - t0;
+  return { updatesPerSec: (delays.length / elapsed) * 1000, p50Ms: percentile(delays, 50), p99Ms: percentile(delays, 99), missing: expected - delays.length };
 }

@@ -173,13 +173,6 @@ export function* snapshotLines(db: Database): Generator<string> {
 /** Extra replicated state carried in a snapshot header besides schema and rows. */
 export type SnapshotExtra = JsonObject;
 
-/** Encodes the whole database (schema and rows) as a snapshot payload. */
-export function encodeSnapshot(db: Database, extra: SnapshotExtra = {}): Uint8Array {
-  const h = JSON.stringify({ k: 'snapshot', v: snapshotFormatVersion, ...extra });
-  const lines = [h, JSON.stringify(db.schema.json), ...snapshotLines(db)];
-  return encoder.encode(lines.join('\n'));
-}
-
 /**
  * The snapshot of `db` as encoded pieces (header line, schema line, then bounded record lines,
  * each with its separating newline), for a caller that builds a snapshot over several turns of
@@ -190,6 +183,24 @@ export function* snapshotPieces(db: Database, extra: SnapshotExtra = {}): Genera
   yield encoder.encode(JSON.stringify({ k: 'snapshot', v: snapshotFormatVersion, ...extra }));
   yield encoder.encode(`\n${JSON.stringify(db.schema.json)}`);
   for (const line of snapshotLines(db)) yield encoder.encode(`\n${line}`);
+}
+
+/** Encodes the whole database (schema and rows) as one snapshot payload (snapshotPieces joined). */
+export function encodeSnapshot(db: Database, extra: SnapshotExtra = {}): Uint8Array {
+  return concatBytes([...snapshotPieces(db, extra)]);
+}
+
+/** The pieces joined into one buffer. */
+export function concatBytes(pieces: readonly Uint8Array[]): Uint8Array {
+  let bytes = 0;
+  for (const p of pieces) bytes += p.length;
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** Encodes a snapshot from a schema and records (create-cluster from a standalone database). */

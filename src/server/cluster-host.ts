@@ -38,7 +38,7 @@ import type { Clock } from '../base/clock.js';
 import type { Uuid } from '../base/uuid.js';
 import { Database, convertDatabase, parseSchema } from '../ovsdb/index.js';
 import {
-  decodeEntry, decodeSnapshot, encodeConvertEntry, encodeLockEntry, encodeTxnEntry, parseRecordText, PayloadError, snapshotPieces,
+  decodeEntry, decodeSnapshot, encodeConvertEntry, encodeLockEntry, encodeTxnEntry, parseRecordText, PayloadError, snapshotPieces, concatBytes,
 } from '../ovsdb/raft-payload.js';
 import type { CommitRecord, DatabaseSchema, Row, RowChanges } from '../ovsdb/types.js';
 import type { TxnRow } from '../ovsdb/transaction.js';
@@ -931,7 +931,7 @@ export class ClusteredHost implements DatabaseBackend {
       // The rebuilt state has new row objects: later entries of ours apply from their records.
       for (const v of this.#proposed.values()) v.rows = undefined;
       this.#history.reset(e.id as string as Uuid);
-      if (this.#spec !== undefined && this.#specLastId === e.id) this.#spec = cloneDatabase(db);
+      if (this.#spec !== undefined && this.#specLastId === e.id) this.#spec = db.clone();
       for (const l of this.#convertListeners) l();
       const w = this.#convertWaiters.get(e.id);
       this.#convertWaiters.delete(e.id);
@@ -1035,7 +1035,7 @@ export class ClusteredHost implements DatabaseBackend {
       // entries (no table changes) and transactions (tracked in #proposed, which is empty). So
       // committed == latest for the tables. (Waiting for applied == last index instead could wait
       // forever while lock entries keep arriving.)
-      this.#spec = cloneDatabase(this.#db);
+      this.#spec = this.#db.clone();
       this.#specLastId = this.#lastNormalId;
       this.#specTerm = core.term;
       this.#leaderSinceMs = this.#nowMs();
@@ -1125,13 +1125,12 @@ export class ClusteredHost implements DatabaseBackend {
 
   #installSnapshot(s: Snapshot): void {
     this.#o.logger.log('INFO', 'raft', `${this.name}: installing snapshot at index ${s.meta.index} (${s.data.length} bytes) from the leader`);
-    const hadSchema = this.#db.schema.json;
     this.#rids.clear();
     this.#db = this.#loadSnapshot(s);
     this.#dropSpec();
     this.#history.reset(this.#historyBase());
-    if (JSON.stringify(hadSchema) !== JSON.stringify(this.#db.schema.json)) for (const l of this.#convertListeners) l();
-    else for (const l of this.#convertListeners) l(); // monitors must re-read everything after a snapshot
+    // Monitors must start again from the new state (its schema may differ too), as after a convert.
+    for (const l of this.#convertListeners) l();
   }
 
   #maybeSnapshot(): void {
@@ -1174,12 +1173,7 @@ export class ClusteredHost implements DatabaseBackend {
           return;
         }
       }
-      const data = new Uint8Array(bytes);
-      let at = 0;
-      for (const p of out) {
-        data.set(p, at);
-        at += p.length;
-      }
+      const data = concatBytes(out);
       this.#snapshotting = false;
       const r = raft.compact(index, data);
       if (r.ok) {
@@ -1216,11 +1210,6 @@ function heldLocks(req: TxnRequest): string[] {
     if (typeof lock === 'string' && req.hasLock(lock)) out.push(lock);
   }
   return out;
-}
-
-/** A copy of `db` that can change independently. */
-export function cloneDatabase(db: Database): Database {
-  return db.clone();
 }
 
 /** A joining member serves an empty database of this name until the snapshot arrives. */

@@ -109,7 +109,7 @@ export class ServerDatabase {
   /** Re-reads every source and commits the rows that changed (cheap when none did). */
   refresh(): void {
     const changed: { [u: string]: JsonObject } = {};
-    let any = false;
+    let changedSome = false;
     for (const r of this.#rows.values()) {
       const row = rowJson(r.src);
       // The schema is compared by its text, not re-canonicalised inside the row.
@@ -117,8 +117,8 @@ export class ServerDatabase {
       if (text === r.text) continue;
       r.text = text;
       changed[r.uuid] = { ...row, _version: ['uuid', this.#newUuid()] };
-      any = true;
+      changedSome = true;
     }
-    if (any) this.host.commitRecord({ Database: changed });
+    if (changedSome) this.host.commitRecord({ Database: changed });
   }
 }

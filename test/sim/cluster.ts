@@ -25,7 +25,7 @@ import { ClientOpChecker } from './checkers/client-ops.js';
 import { RaftSafetyChecker, type LogView } from './checkers/raft-safety.js';
 import { ReplicaEqualityChecker } from './checkers/replica-equality.js';
 import { ViolationError } from './checkers/violation.js';
-import { initialClusterState, OvsdbNode } from './ovsdb-node.js';
+import { hashId, initialClusterState, OvsdbNode } from './ovsdb-node.js';
 import { NodeClock, SimClock } from './sim-clock.js';
 import { SimClusterStore } from './sim-cluster-ports.js';
 import { SimDisk } from './sim-disk.js';
@@ -178,7 +178,9 @@ export class SimCluster {
         tickMs: o.tickMs,
         seed: o.seed,
         raft: {
-          seed: (o.seed * 31 + incarnation * 7919) >>> 0, preVote: o.preVote, checkQuorum: o.checkQuorum, leaseReads: o.leaseReads,
+          // Per node, not only per world: equal seeds give every node the same election jitter, and
+          // six nodes timing out together split every vote forever (seed 1052594151).
+          seed: (o.seed * 31 + incarnation * 7919 + hashId(id) * 104_729) >>> 0, preVote: o.preVote, checkQuorum: o.checkQuorum, leaseReads: o.leaseReads,
           maxMsgBytes: l.maxMsgBytes, maxInflightMsgs: l.maxInflightMsgs, maxInflightBytes: l.maxInflightBytes, snapshotChunkBytes: l.snapshotChunkBytes,
           ...(this.testFaults !== undefined ? { testFaults: this.testFaults } : {}),
         },

@@ -330,7 +330,7 @@ function selectedValue(result: Json | undefined): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
-function hashId(s: string): number {
+export function hashId(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
   return h;
